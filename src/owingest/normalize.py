@@ -1,0 +1,179 @@
+"""Normalization: canonical URLs, UTC dates, plain text, ids and fingerprints.
+
+Pure functions; ``now`` is always passed in, never read from the clock here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.etree
+import lxml.html
+from dateutil import parser as dateparser
+
+from owingest.models import DateCandidate, Item, RawEntry
+
+__all__ = [
+    "canonical_url",
+    "content_hash",
+    "fingerprint",
+    "html_to_text",
+    "item_id",
+    "normalize_entry",
+    "parse_date",
+    "pick_published",
+]
+
+_TRACKING = re.compile(
+    r"^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|yclid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|"
+    r"ref_src|ref_url|spm|scid|cmpid|sr_share|__s|oly_[a-z]+|rb_clickid|s_cid|vero_[a-z]+)$",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SUMMARY_LIMIT = 4000
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+#: Fields of ``meta`` that change on every fetch and are not "content".
+VOLATILE_META = frozenset({"downloads", "likes", "trending_score"})
+
+
+def canonical_url(url: str | None, base: str | None = None) -> str | None:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    if not url or not url.strip():
+        return None
+    url = url.strip()
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port if parts.port not in (None, _DEFAULT_PORTS[scheme]) else None
+    netloc = f"{host}:{port}" if port else host
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k)])
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """Parse a date in any common format (RFC 822, ISO 8601, "Jul 24, 2024") to UTC.
+
+    A date without a time zone is taken as UTC. Unparseable text gives None.
+    """
+    if not text or not text.strip() or len(text) > 100:
+        return None
+    try:
+        return _to_utc(dateparser.parse(text.strip(), fuzzy=False))
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def pick_published(candidates: Iterable[DateCandidate], now: datetime) -> DateCandidate | None:
+    """The first plausible candidate: not before 1990, not after ``now`` + 1 day.
+
+    Implausible candidates stay recorded; a missing date stays missing.
+    """
+    latest = now + timedelta(days=1)
+    for cand in candidates:
+        if _EARLIEST <= cand.value <= latest:
+            return cand
+    return None
+
+
+def html_to_text(fragment: str | None) -> str:
+    """HTML (or plain text with entities) to one line of plain text."""
+    if not fragment:
+        return ""
+    if "<" not in fragment:
+        return _SPACE.sub(" ", html.unescape(fragment)).strip()
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return _SPACE.sub(" ", html.unescape(re.sub(r"<[^>]*>", " ", fragment))).strip()
+    for bad in root.xpath("//script|//style|//template|//noscript"):
+        bad.drop_tree()
+    return _SPACE.sub(" ", " ".join(root.itertext())).strip()
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def item_id(url: str | None, guid: str | None, source_id: str, title: str, text: str) -> str:
+    """Identity from content: the canonical URL, else the source's guid, else title + text."""
+    if url:
+        return "u" + _digest(url)
+    if guid:
+        return "g" + _digest(source_id, guid)
+    return "t" + _digest(source_id, title, text)
+
+
+def _words(text: str, limit: int) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_WORD.findall(folded)[:limit])
+
+
+def fingerprint(title: str, summary: str, published: datetime | None) -> str | None:
+    """The same story from two sources: same title words and same opening words
+    (or, for a title-only item, the same title on the same day). None when there
+    is too little text to tell stories apart."""
+    title_words = _words(title, 40)
+    if len(title_words.split()) < 3:
+        return None
+    opening = _words(summary, 40)
+    if len(opening.split()) >= 8:
+        return "f" + _digest(title_words, opening)
+    if published is not None:
+        return "f" + _digest(title_words, published.date().isoformat())
+    return None
+
+
+def content_hash(item_fields: dict[str, object]) -> str:
+    """A hash of what a reader would see change (not the volatile counters)."""
+    return _digest(json.dumps(item_fields, sort_keys=True, default=str))
+
+
+def normalize_entry(entry: RawEntry, *, source_id: str, kind: str, base_url: str,
+                    now: datetime) -> Item | None:
+    """One ``RawEntry`` to an ``Item``; None when it has neither a title, a text nor a link."""
+    url = canonical_url(entry.link, base_url)
+    summary = html_to_text(entry.summary_html)[:_SUMMARY_LIMIT]
+    title = html_to_text(entry.title)[:500]
+    if not title:
+        title = summary[:120].rsplit(" ", 1)[0] if len(summary) > 120 else summary
+    if not title:
+        title = url or ""
+    if not title:
+        return None
+    guid = entry.guid.strip()[:500] if entry.guid and entry.guid.strip() else None
+    published = pick_published(entry.dates, now)
+    pub_at = published.value if published else None
+    meta = dict(entry.meta)
+    stable_meta = {k: v for k, v in meta.items() if k not in VOLATILE_META}
+    chash = content_hash({"title": title, "summary": summary, "url": url, "published": pub_at,
+                          "author": entry.author, "categories": sorted(entry.categories),
+                          "flags": sorted(entry.flags), "meta": stable_meta})
+    return Item(
+        item_id=item_id(url, guid, source_id, title, summary),
+        source_id=source_id, kind=kind, url=url, guid=guid, title=title, summary=summary,
+        author=(entry.author or None) and entry.author[:200], published_at=pub_at,
+        published_origin=published.origin if published else None,
+        date_candidates=entry.dates, categories=tuple(dict.fromkeys(entry.categories)),
+        flags=tuple(dict.fromkeys(entry.flags)), meta=meta,
+        fingerprint=fingerprint(title, summary, pub_at), content_hash=chash,
+    )

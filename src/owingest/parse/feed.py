@@ -1,0 +1,112 @@
+"""RSS 0.9x/1.0/2.0 and Atom, through feedparser, always on bytes.
+
+feedparser only ever gets a byte stream (``parse(str)`` would open local paths
+and URLs). Its sanitizer and relative-URI rewriting are off: they are slow and
+not safe enough anyway; text is extracted later and rendering sanitizes with
+nh3. Ill-formed ("bozo") documents whose entries are usable are kept, with the
+problem recorded; a document with no usable entry is a parse error.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+import feedparser
+
+from owingest.errors import PermanentError
+from owingest.models import DateCandidate, Document, ParseResult, RawEntry
+
+__all__ = ["parse_feed"]
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_PRERELEASE = re.compile(r"(?:^|[-._])(rc|alpha|beta|pre|preview|dev)\d*(?:$|[-._\d])|(?:\d)(a|b|rc)\d+$",
+                         re.IGNORECASE)
+_NIGHTLY = re.compile(r"^b\d{3,}$|nightly", re.IGNORECASE)
+_GH_RELEASE = re.compile(r"^https?://github\.com/([^/]+/[^/]+)/releases/tag/(.+)$")
+
+
+def _struct_to_utc(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (OverflowError, ValueError, TypeError, OSError):
+        return None
+
+
+def _dates(entry: Any) -> tuple[DateCandidate, ...]:
+    found = []
+    for key, origin in (("published_parsed", "feed:published"), ("updated_parsed", "feed:updated"),
+                        ("created_parsed", "feed:created")):
+        when = _struct_to_utc(entry.get(key))
+        if when is not None:
+            found.append(DateCandidate(when, origin))
+    return tuple(found)
+
+
+def _body(entry: Any) -> str:
+    contents = entry.get("content") or []
+    texts = [c.get("value", "") for c in contents if c.get("value")]
+    summary = entry.get("summary", "") or ""
+    # prefer the summary when present; fall back to the full content
+    return summary if summary.strip() else (texts[0] if texts else "")
+
+
+def _release_fields(link: str | None, title: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    match = _GH_RELEASE.match(link or "")
+    if not match:
+        return (), {}
+    repo, tag = match.group(1), unquote(match.group(2))
+    flags = []
+    if _NIGHTLY.search(tag):
+        flags.append("nightly")
+    elif _PRERELEASE.search(tag) or re.search(r"\b(pre-?release|release candidate)\b", title, re.I):
+        flags.append("prerelease")
+    return tuple(flags), {"repo": repo, "tag": tag}
+
+
+def _entry(entry: Any, is_github: bool) -> RawEntry:
+    link = entry.get("link") or None
+    title = entry.get("title", "") or ""
+    flags: tuple[str, ...] = ()
+    meta: dict[str, Any] = {}
+    if is_github:
+        flags, meta = _release_fields(link, title)
+    tags = tuple(t.get("term", "") for t in entry.get("tags", []) if t.get("term"))
+    return RawEntry(
+        title=title, link=link, guid=entry.get("id") or None, summary_html=_body(entry),
+        author=entry.get("author") or None, dates=_dates(entry),
+        updated=_struct_to_utc(entry.get("updated_parsed")), categories=tags,
+        flags=flags, meta=meta,
+    )
+
+
+def parse_feed(document: Document, *, github_releases: bool = False) -> ParseResult:
+    """Parse an RSS or Atom document into entries."""
+    head = document.body[:65536]
+    if _ENTITY_DECL.search(head):
+        raise PermanentError("parse", "document declares XML entities (refused: entity-expansion risk)")
+    headers = {"content-location": document.final_url}
+    if document.content_type:
+        headers["content-type"] = document.content_type
+    parsed = feedparser.parse(io.BytesIO(document.body), response_headers=headers,
+                              sanitize_html=False, resolve_relative_uris=False)
+    problems = []
+    if parsed.get("bozo"):
+        problems.append(f"ill-formed document: {str(parsed.get('bozo_exception', ''))[:200]}")
+    feed_id = str(parsed.feed.get("id", ""))
+    is_github = github_releases or (feed_id.startswith("tag:github.com,2008:") and feed_id.endswith("/releases"))
+    entries = [_entry(e, is_github) for e in parsed.entries]
+    usable = tuple(e for e in entries if e.title.strip() or e.link or e.summary_html.strip())
+    if len(usable) < len(entries):
+        problems.append(f"{len(entries) - len(usable)} entries had no title, link or text")
+    if not usable and (parsed.get("bozo") or not parsed.get("version")):
+        kind = (document.content_type or "unknown type").split(";")[0]
+        reason = problems[0] if problems else "no RSS or Atom elements"
+        raise PermanentError("parse", f"not a usable feed ({kind}): {reason}")
+    return ParseResult(entries=usable, problems=tuple(problems))

@@ -1,0 +1,245 @@
+"""Plain-Python orchestration shared by the CLI and the Prefect flows (no Prefect here).
+
+    prepare ──▶ collect_source (per source, concurrent: fetch → parse → normalize) ──▶ commit
+
+Time enters through ``clock``; a source's failure is recorded in its
+``SourceRun`` and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from owingest import store
+from owingest.config import FeedSource, HtmlSource, HubSource, SourcesConfig
+from owingest.errors import SourceError
+from owingest.fetch import Fetcher, ReplayTransport
+from owingest.models import (
+    Document,
+    FetchedDocument,
+    IngestReport,
+    Item,
+    RawEntry,
+    SourceRun,
+    SourceState,
+)
+from owingest.normalize import normalize_entry
+from owingest.parse import parse_article, parse_document
+
+__all__ = ["Clock", "Run", "collect_source", "commit", "items_from_documents", "open_fetcher",
+           "prepare", "reparse", "run_ingest"]
+
+AnySource = FeedSource | HubSource | HtmlSource
+Clock = Callable[[], datetime]
+_ACCEPT = {
+    "feed": "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5",
+    "hf_models": "application/json",
+    "html": "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One ingest run: what to fetch, the fetch state, where to store it."""
+
+    run_id: str
+    mode: str
+    started_at: datetime
+    config: SourcesConfig
+    sources: tuple[AnySource, ...]
+    states: dict[str, SourceState]
+    warehouse: Path
+
+
+def prepare(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
+            mode: str = "live", clock: Clock = utc_now) -> Run:
+    """Select the sources and read their fetch state (a short read of the warehouse)."""
+    started = clock()
+    run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    sources = config.select(only)
+    return Run(run_id, mode, started, config, sources, store.source_states(warehouse), warehouse)
+
+
+def open_fetcher(run: Run, *, replay: Path | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> Fetcher:
+    """The run's one fetcher: live, or answering from a replay snapshot."""
+    if replay is not None:
+        transport = ReplayTransport(replay)
+    return Fetcher(run.config.fetch, transport=transport)
+
+
+async def _pages(fetcher: Fetcher, source: AnySource, first: Document) -> tuple[list[Document], list[str]]:
+    pages, problems = [first], []
+    limit = source.max_pages if isinstance(source, HubSource) else 1
+    seen = {first.url}
+    while pages[-1].next_url and len(pages) < limit:
+        nxt = pages[-1].next_url
+        if nxt in seen:
+            problems.append("pagination loops back to a page already read")
+            break
+        seen.add(nxt)
+        outcome = await fetcher.fetch(nxt, accept=_ACCEPT[source.kind])
+        if outcome.document is None:
+            problems.append(f"page {len(pages) + 1}: {outcome.error}")
+            break
+        pages.append(outcome.document)
+    if pages[-1].next_url and len(pages) >= limit:
+        problems.append(f"stopped after {limit} pages (max_pages)")
+    return pages, problems
+
+
+async def _articles(fetcher: Fetcher, source: HtmlSource, entries: Sequence[RawEntry],
+                    warehouse: Path) -> tuple[list[FetchedDocument], list[str]]:
+    """Article pages for listing entries that lack a date or a summary: from the archive
+    when we have them, else fetched (at most ``max_articles``)."""
+    wanted = [e.link for e in entries if e.link and (not e.dates or not e.summary_html)]
+    wanted = list(dict.fromkeys(u for u in wanted if u))
+    archived = store.archived_bodies(warehouse, wanted)
+    docs = [FetchedDocument("article", n, d, archived=True) for n, d in enumerate(archived.values())]
+    missing = [u for u in wanted if u not in archived][: source.max_articles]
+    outcomes = await asyncio.gather(*(fetcher.fetch(u, accept=_ACCEPT["html"]) for u in missing))
+    problems = [f"article {o.url}: {o.error}" for o in outcomes if o.document is None]
+    docs += [FetchedDocument("article", len(docs) + n, o.document)
+             for n, o in enumerate(outcomes) if o.document is not None]
+    return docs, problems
+
+
+def _with_article(entry: RawEntry, article: Document | None) -> RawEntry:
+    if article is None:
+        return entry
+    meta = parse_article(article)
+    dates = entry.dates + tuple(d for d in meta.dates if d not in entry.dates)
+    summary = entry.summary_html or meta.description or ""
+    return replace(entry, dates=dates, summary_html=summary)
+
+
+def items_from_documents(source: AnySource, documents: Sequence[FetchedDocument], now: datetime
+                         ) -> tuple[list[Item], int, list[str]]:
+    """Parse and normalize a source's documents: (items, entries seen, problems).
+    Raises ``SourceError`` when a listing document is unusable."""
+    listings = [d for d in documents if d.role == "listing"]
+    articles = {d.document.url: d.document for d in documents if d.role == "article"}
+    items: dict[str, Item] = {}
+    seen, problems = 0, []
+    for fetched in listings:
+        result = parse_document(source, fetched.document)
+        problems += result.problems
+        for entry in result.entries:
+            seen += 1
+            if isinstance(source, HtmlSource) and entry.link:
+                entry = _with_article(entry, articles.get(entry.link))
+            item = normalize_entry(entry, source_id=source.id, kind=source.kind,
+                                   base_url=fetched.document.final_url, now=now)
+            if item is not None:
+                items.setdefault(item.item_id, item)
+    return list(items.values()), seen, problems
+
+
+async def _collect(fetcher: Fetcher, run: Run, source: AnySource, clock: Clock) -> SourceRun:
+    started = clock()
+    state = run.states.get(source.id, SourceState())
+    outcome = await fetcher.fetch(source.url, state, accept=_ACCEPT[source.kind])
+    base = SourceRun(source_id=source.id, url=source.url, started_at=started, finished_at=started,
+                     status=outcome.status, not_modified=outcome.not_modified,
+                     attempts=outcome.attempts, etag=outcome.etag, last_modified=outcome.last_modified,
+                     error=outcome.error, transient=outcome.transient if outcome.error else None)
+    if outcome.document is None:
+        return replace(base, finished_at=clock())
+    pages, problems = await _pages(fetcher, source, outcome.document)
+    documents = [FetchedDocument("listing", n, d) for n, d in enumerate(pages)]
+    try:
+        if isinstance(source, HtmlSource):
+            entries = parse_document(source, pages[0]).entries
+            articles, more = await _articles(fetcher, source, entries, run.warehouse)
+            documents += articles
+            problems += more
+        items, seen, parse_problems = items_from_documents(source, documents, clock())
+    except SourceError as err:
+        return replace(base, finished_at=clock(), documents=tuple(documents), error=str(err),
+                       transient=err.transient, problems=tuple(problems))
+    return replace(base, finished_at=clock(), documents=tuple(documents), items=tuple(items),
+                   entries_seen=seen, problems=tuple(problems + parse_problems))
+
+
+async def collect_source(fetcher: Fetcher, run: Run, source: AnySource, *, clock: Clock = utc_now) -> SourceRun:
+    """Fetch, parse and normalize one source. Never raises for the source's own failures:
+    an unexpected error in a parser is recorded like any other (the run goes on)."""
+    try:
+        return await _collect(fetcher, run, source, clock)
+    except Exception as err:  # isolation boundary: one broken source never stops the run
+        now = clock()
+        return SourceRun(source_id=source.id, url=source.url, started_at=now, finished_at=now,
+                         status=None, not_modified=False, attempts=1,
+                         etag=run.states.get(source.id, SourceState()).etag,
+                         last_modified=run.states.get(source.id, SourceState()).last_modified,
+                         error=f"parse: unexpected {type(err).__name__}: {str(err)[:200]}",
+                         transient=False)
+
+
+def commit(run: Run, runs: Sequence[SourceRun], *, clock: Clock = utc_now) -> IngestReport:
+    """Store the run's batches in one transaction."""
+    return store.commit_run(run.warehouse, run_id=run.run_id, mode=run.mode,
+                            started_at=run.started_at, finished_at=clock(),
+                            sources=run.config.sources, runs=runs)
+
+
+async def run_ingest(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
+                     replay: Path | None = None, transport: httpx.AsyncBaseTransport | None = None,
+                     clock: Clock = utc_now,
+                     on_source: Callable[[SourceRun], None] | None = None) -> IngestReport:
+    """Run every selected source and store the results: the whole ingest, in plain Python."""
+    run = prepare(config, warehouse, only=only, mode="replay" if replay else "live", clock=clock)
+    async with open_fetcher(run, replay=replay, transport=transport) as fetcher:
+        async def one(source: AnySource) -> SourceRun:
+            result = await collect_source(fetcher, run, source, clock=clock)
+            if on_source is not None:
+                on_source(result)
+            return result
+        runs = await asyncio.gather(*(one(s) for s in run.sources))
+    return commit(run, runs, clock=clock)
+
+
+def reparse(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
+            clock: Clock = utc_now) -> IngestReport:
+    """Re-parse every selected source's newest archived documents: no network at all."""
+    run = prepare(config, warehouse, only=only, mode="reparse", clock=clock)
+    latest = store.latest_documents(warehouse, [s.id for s in run.sources])
+    runs = []
+    for source in run.sources:
+        docs = latest.get(source.id)
+        if not docs:
+            continue
+        start = clock()
+        listing_urls = [e.link for d in docs if isinstance(source, HtmlSource)
+                        for e in _safe_entries(source, d.document) if e.link]
+        articles = store.archived_bodies(warehouse, listing_urls)
+        docs = docs + [FetchedDocument("article", n, d, archived=True) for n, d in enumerate(articles.values())]
+        state = run.states.get(source.id, SourceState())
+        base = SourceRun(source.id, source.url, start, start, 200, False, 0, state.etag,
+                         state.last_modified, documents=tuple(docs))
+        try:
+            items, seen, problems = items_from_documents(source, docs, start)
+            runs.append(replace(base, finished_at=clock(), items=tuple(items), entries_seen=seen,
+                                problems=tuple(problems)))
+        except SourceError as err:
+            runs.append(replace(base, finished_at=clock(), error=str(err), transient=False))
+    return commit(run, runs, clock=clock)
+
+
+def _safe_entries(source: HtmlSource, document: Document) -> tuple[RawEntry, ...]:
+    try:
+        return parse_document(source, document).entries
+    except SourceError:
+        return ()
+

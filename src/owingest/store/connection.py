@@ -1,0 +1,93 @@
+"""Opening the warehouse: create with a widely readable storage version, migrate, fail clearly.
+
+DuckDB allows one writing process *or* many readers, so connections are held
+only as long as one operation takes; analysts can open the file between them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from owingest.errors import WarehouseError
+
+__all__ = ["STORAGE_VERSION", "connect", "migrations"]
+
+#: Files are created in this storage format so that duckdb 1.4+ clients
+#: (the duckdb CLI among them) can read them, even after later writes.
+STORAGE_VERSION = "v1.4.0"
+_MIGRATION = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every bundled migration, in order."""
+    found = []
+    for entry in resources.files("owingest.store.migrations").iterdir():
+        match = _MIGRATION.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _create(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{_quote(path)}' AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("DETACH wh")
+    finally:
+        con.close()
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        [version, name, datetime.now(UTC)])
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open ``path`` (creating and migrating it when writable), yield, close."""
+    try:
+        if not read_only and not path.exists():
+            _create(path)
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        raise WarehouseError(f"warehouse: cannot open {path}: {_first_line(err)}") from err
+    except duckdb.Error as err:
+        raise WarehouseError(f"warehouse: {path} is not a usable DuckDB file: {_first_line(err)}") from err
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            _migrate(con)
+        yield con
+    except duckdb.Error as err:
+        raise WarehouseError(f"warehouse: {path}: {_first_line(err)}") from err
+    finally:
+        con.close()
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
