@@ -129,13 +129,13 @@ def _words(text: str, limit: int) -> str:
 
 
 def fingerprint(title: str, summary: str, published: datetime | None) -> str | None:
-    """The same story from two sources: same title words and same opening words
-    (or, for a title-only item, the same title on the same day). None when there
-    is too little text to tell stories apart."""
+    """The same story from two sources: the same title words and the same opening
+    (the first 12 words of the text), or, for an item with little text, the same
+    title on the same day. None when there is too little to tell stories apart."""
     title_words = _words(title, 40)
-    if len(title_words.split()) < 3:
-        return None
-    opening = _words(summary, 40)
+    if sum(1 for w in title_words.split() if sum(c.isalpha() for c in w) >= 2) < 3:
+        return None  # "v0.6.0", "b4521": too little to tell two repositories' releases apart
+    opening = _words(summary, 12)
     if len(opening.split()) >= 8:
         return "f" + _digest(title_words, opening)
     if published is not None:

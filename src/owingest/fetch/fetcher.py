@@ -157,6 +157,10 @@ class Fetcher:
                     return await self._follow(url, state, accept, attempt)
             except TimeoutError as err:
                 raise TransientError("fetch", f"no complete answer within {self.settings.total_timeout:g} s") from err
+            except httpx.InvalidURL as err:
+                raise PermanentError("fetch", f"invalid URL: {err}") from err
+            except httpx.UnsupportedProtocol as err:
+                raise PermanentError("fetch", f"refused: {err}") from err
             except httpx.TimeoutException as err:
                 raise TransientError("fetch", f"timed out ({type(err).__name__})") from err
             except httpx.TransportError as err:
@@ -212,13 +216,13 @@ class Fetcher:
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > cap:
             raise PermanentError("fetch", f"Content-Length {declared} is over the cap of {cap} bytes")
+        coding = response.headers.get("content-encoding", "").strip().lower()
+        decoder = _Decoder(coding, cap)
         if response.is_stream_consumed:
             # in-memory transports (httpx.MockTransport) hand over a body already read and decoded
             if len(response.content) > cap:
                 raise PermanentError("fetch", f"body larger than the cap of {cap} bytes")
             return response.content
-        coding = response.headers.get("content-encoding", "").strip().lower()
-        decoder = _Decoder(coding, cap)
         received = 0
         async for chunk in response.aiter_raw():
             received += len(chunk)

@@ -43,7 +43,7 @@ def _dates(entry: Any) -> tuple[DateCandidate, ...]:
     found = []
     for key, origin in (("published_parsed", "feed:published"), ("updated_parsed", "feed:updated"),
                         ("created_parsed", "feed:created")):
-        when = _struct_to_utc(entry.get(key))
+        when = _struct_to_utc(dict.get(entry, key))  # plain get: no published/updated aliasing
         if when is not None:
             found.append(DateCandidate(when, origin))
     return tuple(found)
@@ -81,7 +81,7 @@ def _entry(entry: Any, is_github: bool) -> RawEntry:
     return RawEntry(
         title=title, link=link, guid=entry.get("id") or None, summary_html=_body(entry),
         author=entry.get("author") or None, dates=_dates(entry),
-        updated=_struct_to_utc(entry.get("updated_parsed")), categories=tags,
+        updated=_struct_to_utc(dict.get(entry, "updated_parsed")), categories=tags,
         flags=flags, meta=meta,
     )
 

@@ -76,11 +76,13 @@ def _entry(obj: dict[str, Any]) -> RawEntry | None:
 
 
 def parse_hub_listing(document: Document) -> ParseResult:
-    """Parse one page of a Hub model listing (a JSON array of repositories)."""
+    """Parse one page of a Hub model listing (a JSON array of repositories, or one repository)."""
     try:
         data = json.loads(document.body)
     except (ValueError, RecursionError) as err:
         raise PermanentError("parse", f"Hub listing is not valid JSON: {str(err)[:120]}") from err
+    if isinstance(data, dict) and isinstance(data.get("id") or data.get("modelId"), str):
+        data = [data]  # a single repository (``/api/models/{repo_id}``) reads as a listing of one
     if not isinstance(data, list):
         raise PermanentError("parse", f"Hub listing should be a JSON array, got {type(data).__name__}")
     entries, skipped = [], 0
