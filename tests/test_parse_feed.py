@@ -65,8 +65,14 @@ def test_an_ill_formed_feed_with_usable_entries_is_kept_with_the_problem_recorde
     assert result.problems and result.problems[0].startswith("ill-formed document:")
 
 
+def test_an_html_page_where_a_feed_was_expected_says_so() -> None:
+    page = "\n<!DOCTYPE html>\n<html lang=en><head><title>Cookies</title></head><body>&nbsp;</body></html>"
+    with pytest.raises(PermanentError) as err:
+        parse_feed(doc(page, content_type="text/html; charset=utf-8"))
+    assert str(err.value) == "parse: not a feed: the server sent an HTML page (text/html)"
+
+
 @pytest.mark.parametrize("body", [
-    "<!doctype html><html><head><title>Cookies</title></head><body><p>Accept cookies</p></body></html>",
     "",
     "\x00\x01binary garbage\xff",
     '{"not": "a feed"}',

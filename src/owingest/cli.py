@@ -29,7 +29,7 @@ app = typer.Typer(help="owingest: a DuckDB warehouse of open-weights AI progress
 sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
 T = TypeVar("T")
 
 SourcesOpt = Annotated[Path, typer.Option("--sources", help="The sources file.")]

@@ -166,8 +166,10 @@ async def _collect(fetcher: Fetcher, run: Run, source: AnySource, clock: Clock) 
             problems += more
         items, seen, parse_problems = items_from_documents(source, documents, clock())
     except SourceError as err:
+        # keep the old validators: an unchanged broken document must be fetched and reported again
         return replace(base, finished_at=clock(), documents=tuple(documents), error=str(err),
-                       transient=err.transient, problems=tuple(problems))
+                       transient=err.transient, problems=tuple(problems),
+                       etag=state.etag, last_modified=state.last_modified)
     return replace(base, finished_at=clock(), documents=tuple(documents), items=tuple(items),
                    entries_seen=seen, problems=tuple(problems + parse_problems))
 

@@ -24,6 +24,8 @@ from owingest.models import DateCandidate, Document, ParseResult, RawEntry
 __all__ = ["parse_feed"]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])",
+                         re.IGNORECASE | re.DOTALL)
 _PRERELEASE = re.compile(r"(?:^|[-._])(rc|alpha|beta|pre|preview|dev)\d*(?:$|[-._\d])|(?:\d)(a|b|rc)\d+$",
                          re.IGNORECASE)
 _NIGHTLY = re.compile(r"^b\d{3,}$|nightly", re.IGNORECASE)
@@ -106,7 +108,9 @@ def parse_feed(document: Document, *, github_releases: bool = False) -> ParseRes
     if len(usable) < len(entries):
         problems.append(f"{len(entries) - len(usable)} entries had no title, link or text")
     if not usable and (parsed.get("bozo") or not parsed.get("version")):
-        kind = (document.content_type or "unknown type").split(";")[0]
+        kind = (document.content_type or "unknown type").split(";")[0].strip()
+        if _HTML_START.match(head):
+            raise PermanentError("parse", f"not a feed: the server sent an HTML page ({kind})")
         reason = problems[0] if problems else "no RSS or Atom elements"
         raise PermanentError("parse", f"not a usable feed ({kind}): {reason}")
     return ParseResult(entries=usable, problems=tuple(problems))
