@@ -49,12 +49,20 @@ def test_article_dates_come_with_their_origin() -> None:
         ("meta:article:published_time", datetime(2024, 7, 23, 15, tzinfo=UTC)),
         ("json-ld:datePublished", datetime(2024, 7, 23, tzinfo=UTC)),
         ("html:time", datetime(2024, 7, 24, 8, tzinfo=UTC)),
+        ("htmldate", datetime(2024, 7, 23, 15, tzinfo=UTC)),
     ]
     assert meta.description == "Our most capable open model."
     assert meta.title == "Llama 3.1"
 
 
+def test_htmldate_finds_dates_in_markup_we_do_not_read_ourselves() -> None:
+    page = '<html><head><meta name="parsely-pub-date" content="2025-04-29T00:00:00Z"></head><body>x</body></html>'
+    assert [(d.origin, d.value) for d in parse_article(doc(page)).dates] == [
+        ("htmldate", datetime(2025, 4, 29, tzinfo=UTC))]
+
+
 def test_an_article_without_dates_has_none() -> None:
-    meta = parse_article(doc("<html><head><title>x</title></head><body><p>Hello</p></body></html>"))
+    meta = parse_article(doc("<html><head><title>x</title></head><body><p>Posted on March 3, 2025. "
+                             "© 2025 Example</p></body></html>"))
     assert meta.dates == ()
     assert meta.description is None

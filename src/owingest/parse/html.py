@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 from bs4.builder import XMLParsedAsHTMLWarning
+from htmldate import find_date
 from soupsieve import SelectorSyntaxError
 
 from owingest.config import HtmlSelectors
@@ -126,6 +127,18 @@ def _jsonld_dates(soup: BeautifulSoup) -> list[DateCandidate]:
     return found
 
 
+def _htmldate(document: Document) -> list[DateCandidate]:
+    """htmldate's reading of the page's markup (many more meta names and layouts than ours);
+    its text heuristics are off, so it never guesses a date from body text."""
+    try:
+        found = find_date(document.body, extensive_search=False, original_date=True,
+                          outputformat="%Y-%m-%dT%H:%M:%S")
+    except (ValueError, TypeError, OverflowError):
+        return []
+    when = parse_date(found)
+    return [DateCandidate(when, "htmldate")] if when else []
+
+
 def parse_article(document: Document) -> ArticleMeta:
     """Dates (meta tags, JSON-LD, ``<time>``) and description of an article page."""
     soup = _soup(document)
@@ -143,6 +156,7 @@ def parse_article(document: Document) -> ArticleMeta:
         when = parse_date(value if isinstance(value, str) else None)
         if when:
             dates.append(DateCandidate(when, "html:time"))
+    dates += _htmldate(document)
     description = None
     for attr, name in _META_TEXT:
         tag = soup.find("meta", attrs={attr: name})
