@@ -175,7 +175,7 @@ def _entry_problems(entry: Any, index: int, seen: set[str]) -> tuple[str, list[s
         return label, _describe(err)
     if sid in seen:
         return label, ["field 'id': duplicate id"]
-    seen.add(sid)
+    seen.add(str(sid))
     return label, []
 
 

@@ -80,7 +80,8 @@ def open_fetcher(run: Run, *, replay: Path | None = None,
 
 
 async def _pages(fetcher: Fetcher, source: AnySource, first: Document) -> tuple[list[Document], list[str]]:
-    pages, problems = [first], []
+    pages: list[Document] = [first]
+    problems: list[str] = []
     limit = source.max_pages if isinstance(source, HubSource) else 1
     seen = {first.url}
     while pages[-1].next_url and len(pages) < limit:
@@ -131,7 +132,8 @@ def items_from_documents(source: AnySource, documents: Sequence[FetchedDocument]
     listings = [d for d in documents if d.role == "listing"]
     articles = {d.document.url: d.document for d in documents if d.role == "article"}
     items: dict[str, Item] = {}
-    seen, problems = 0, []
+    seen = 0
+    problems: list[str] = []
     for fetched in listings:
         result = parse_document(source, fetched.document)
         problems += result.problems

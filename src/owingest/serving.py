@@ -46,7 +46,7 @@ def build_deployments(project: Path) -> list[Any]:
     built = []
     for dep in read_deployments(project):
         entry = str(project / dep["entrypoint"])
-        flow = load_flow_from_entrypoint(entry)
+        flow: Any = load_flow_from_entrypoint(entry)
         schedules = [Cron(s["cron"], timezone=s.get("timezone", "UTC"))
                      for s in dep.get("schedules") or [] if s.get("cron")]
         limit = dep.get("concurrency_limit")

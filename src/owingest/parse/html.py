@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Tag
-from bs4.builder import XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from htmldate import find_date
 from soupsieve import SelectorSyntaxError
 
@@ -107,7 +106,7 @@ def parse_listing(document: Document, selectors: HtmlSelectors) -> ParseResult:
 
 
 def _jsonld_dates(soup: BeautifulSoup) -> list[DateCandidate]:
-    found = []
+    found: list[DateCandidate] = []
     for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
         try:
             data = json.loads(script.string or "")
