@@ -97,7 +97,7 @@ def test_a_429_with_retry_after_is_waited_for_then_succeeds(server: LoopbackServ
     assert outcome.document is not None and outcome.document.body == SAMPLE_FEED
     first, second = server.requests("/feed")
     # "1" is one second; an HTTP-date 2 s ahead (whole seconds) is between 1 and 2 s away
-    assert 0.9 <= second.time - first.time <= 2.6
+    assert 0.9 <= second.time - first.time <= 3.5
 
 
 def test_server_errors_are_retried_until_the_server_recovers(server: LoopbackServer) -> None:
@@ -127,13 +127,13 @@ def test_a_connection_reset_mid_body_is_retried(server: LoopbackServer) -> None:
 # ---- timeouts -------------------------------------------------------------------------------
 
 def test_a_server_slower_than_the_read_timeout_is_a_transient_error(server: LoopbackServer) -> None:
-    url = server.route("/feed", Reply(200, SAMPLE_FEED, RSS, delay=3.0))
+    url = server.route("/feed", Reply(200, SAMPLE_FEED, RSS, delay=5.0))
     started = time.monotonic()
     outcome = fetch(url, read_timeout=0.3, max_attempts=2)
     elapsed = time.monotonic() - started
     assert (outcome.error, outcome.transient, outcome.attempts) == ("fetch: timed out (ReadTimeout)", True, 2)
     assert len(server.requests("/feed")) == 2
-    assert 0.6 <= elapsed < 1.6  # two read timeouts and a short backoff, not the server's 3 s
+    assert 0.6 <= elapsed < 3.0  # two read timeouts and a short backoff, not the server's 2 x 5 s
 
 
 @pytest.mark.parametrize("path", ["/trickled-headers", "/slow-body"])
@@ -144,7 +144,7 @@ def test_a_trickling_server_is_cut_off_by_the_total_deadline(server: LoopbackSer
     outcome = fetch(url, read_timeout=1.0, total_timeout=1.2, max_attempts=1)
     elapsed = time.monotonic() - started
     assert (outcome.error, outcome.transient) == ("fetch: no complete answer within 1.2 s", True)
-    assert 1.1 <= elapsed < 2.0
+    assert 1.1 <= elapsed < 3.0  # the server would go on for 5 s (slow body) or 10 s (headers)
     assert server.requests(path)[0].completed is False
 
 

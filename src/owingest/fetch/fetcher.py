@@ -72,6 +72,12 @@ def _status_error(status: int, retry_after: float | None) -> SourceError:
     return PermanentError("fetch", f"HTTP {status} {reason}", status=status)
 
 
+def _next_link(response: httpx.Response, base: str) -> str | None:
+    """The ``Link: <...>; rel="next"`` target, resolved against the page's URL (RFC 8288)."""
+    target = response.links.get("next", {}).get("url")
+    return urljoin(base, target) if target else None
+
+
 class _Decoder:
     """Bounded decoding of one content coding (``max_length`` on every call)."""
 
@@ -207,7 +213,7 @@ class Fetcher:
         doc = Document(url=url, final_url=final, status=status, body=body,
                        content_type=response.headers.get("content-type"),
                        etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
-                       next_url=response.links.get("next", {}).get("url") or None)
+                       next_url=_next_link(response, final))
         return FetchOutcome(url=url, document=doc, status=status, attempts=attempt,
                             etag=etag, last_modified=last_modified)
 

@@ -24,6 +24,10 @@ from owingest.errors import BlockedDestinationError
 __all__ = ["GuardedTransport", "is_public_address", "resolve_public"]
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: IPv4-compatible (deprecated),
+# IPv4-translated, and the NAT64 well-known prefix. The embedded address is what gets reached.
+_EMBEDS_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("::ffff:0:0:0/96"),
+                ipaddress.ip_network("64:ff9b::/96"))
 
 
 def is_public_address(address: str) -> bool:
@@ -34,6 +38,8 @@ def is_public_address(address: str) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
         mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is None and any(ip in net for net in _EMBEDS_IPV4) and int(ip) > 0xFFFF:
+            mapped = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if mapped is not None:
             ip = mapped
     if ip in _METADATA or ip.is_multicast or ip.is_unspecified:

@@ -24,6 +24,9 @@ from owingest.models import DateCandidate, Document, ParseResult, RawEntry
 __all__ = ["parse_feed"]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# "&" not starting an entity or character reference: ill-formed, and the lenient parser
+# would turn "Q&A" into "Q&A;". Escaping them and parsing again keeps the text as written.
+_BARE_AMP = re.compile(rb"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")
 _HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])",
                          re.IGNORECASE | re.DOTALL)
 _PRERELEASE = re.compile(r"(?:^|[-._])(rc|alpha|beta|pre|preview|dev)\d*(?:$|[-._\d])|(?:\d)(a|b|rc)\d+$",
@@ -88,6 +91,11 @@ def _entry(entry: Any, is_github: bool) -> RawEntry:
     )
 
 
+def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
+    return feedparser.parse(io.BytesIO(body), response_headers=headers,
+                            sanitize_html=False, resolve_relative_uris=False)
+
+
 def parse_feed(document: Document, *, github_releases: bool = False) -> ParseResult:
     """Parse an RSS or Atom document into entries."""
     head = document.body[:65536]
@@ -96,11 +104,12 @@ def parse_feed(document: Document, *, github_releases: bool = False) -> ParseRes
     headers = {"content-location": document.final_url}
     if document.content_type:
         headers["content-type"] = document.content_type
-    parsed = feedparser.parse(io.BytesIO(document.body), response_headers=headers,
-                              sanitize_html=False, resolve_relative_uris=False)
+    parsed = _feedparser(document.body, headers)
     problems = []
     if parsed.get("bozo"):
         problems.append(f"ill-formed document: {str(parsed.get('bozo_exception', ''))[:200]}")
+        if _BARE_AMP.search(document.body):
+            parsed = _feedparser(_BARE_AMP.sub(b"&amp;", document.body), headers)
     feed_id = str(parsed.feed.get("id", ""))
     is_github = github_releases or (feed_id.startswith("tag:github.com,2008:") and feed_id.endswith("/releases"))
     entries = [_entry(e, is_github) for e in parsed.entries]

@@ -6,6 +6,7 @@ only as long as one operation takes; analysts can open the file between them.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,13 +37,19 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def _create(path: Path) -> None:
+    """Create an empty warehouse under a temporary name, then rename it into place, so a
+    process that dies while creating it never leaves a half-written file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.creating")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{_quote(path)}' AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute(f"ATTACH '{_quote(tmp)}' AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("DETACH wh")
     finally:
         con.close()
+    os.replace(tmp, path)
 
 
 def _quote(path: Path) -> str:
@@ -53,9 +60,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                 "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    for version, name, sql in migrations():
-        if version in done:
-            continue
+    pending = [m for m in migrations() if m[0] not in done]
+    for version, name, sql in pending:
         con.execute("BEGIN")
         try:
             con.execute(sql)
@@ -65,6 +71,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         except duckdb.Error:
             con.execute("ROLLBACK")
             raise
+    if pending:
+        con.execute("CHECKPOINT")  # schema changes never wait in the WAL
 
 
 @contextmanager
