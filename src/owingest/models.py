@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "Classification",
     "DateCandidate",
     "Document",
     "FetchOutcome",
@@ -91,6 +92,18 @@ class RawEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Classification:
+    """The labels a model gave an item, with its probabilities and version."""
+
+    topics: tuple[str, ...]
+    phase: str
+    relevant: bool
+    topic_probs: dict[str, float]
+    phase_probs: dict[str, float]
+    model_version: str
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One normalized item, ready for the warehouse."""
 
@@ -110,6 +123,7 @@ class Item:
     meta: dict[str, Any]
     fingerprint: str | None
     content_hash: str
+    classification: Classification | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from owingest import store
+from owingest.classify.records import ClassifyInput
 from owingest.config import FeedSource, HtmlSource, HubSource, SourcesConfig
 from owingest.errors import SourceError
 from owingest.fetch import Fetcher, ReplayTransport
@@ -33,8 +36,11 @@ from owingest.models import (
 from owingest.normalize import normalize_entry
 from owingest.parse import parse_article, parse_document
 
-__all__ = ["Clock", "Run", "collect_source", "commit", "items_from_documents", "open_fetcher",
-           "prepare", "reparse", "run_ingest"]
+if TYPE_CHECKING:
+    from owingest.classify.classifier import Classifier
+
+__all__ = ["Clock", "ReclassifyReport", "Run", "classify_runs", "collect_source", "commit",
+           "items_from_documents", "open_fetcher", "prepare", "reclassify", "reparse", "run_ingest"]
 
 AnySource = FeedSource | HubSource | HtmlSource
 Clock = Callable[[], datetime]
@@ -60,15 +66,17 @@ class Run:
     sources: tuple[AnySource, ...]
     states: dict[str, SourceState]
     warehouse: Path
+    classifier: Classifier | None = None
 
 
 def prepare(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
-            mode: str = "live", clock: Clock = utc_now) -> Run:
+            mode: str = "live", classifier: Classifier | None = None, clock: Clock = utc_now) -> Run:
     """Select the sources and read their fetch state (a short read of the warehouse)."""
     started = clock()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     sources = config.select(only)
-    return Run(run_id, mode, started, config, sources, store.source_states(warehouse), warehouse)
+    return Run(run_id, mode, started, config, sources, store.source_states(warehouse), warehouse,
+               classifier)
 
 
 def open_fetcher(run: Run, *, replay: Path | None = None,
@@ -191,8 +199,26 @@ async def collect_source(fetcher: Fetcher, run: Run, source: AnySource, *, clock
                          transient=False)
 
 
+def _input(item: Item, source: AnySource | None) -> ClassifyInput:
+    return ClassifyInput(title=item.title, summary=item.summary, source_kind=item.kind,
+                         source_lab=source.lab if source else None,
+                         source_tags=source.tags if source else (),
+                         published=item.published_at.date() if item.published_at else None)
+
+
+def classify_runs(run: Run, runs: Sequence[SourceRun]) -> list[SourceRun]:
+    """Label every item of the run in one batch (a no-op without a classifier)."""
+    if run.classifier is None:
+        return list(runs)
+    by_id = {s.id: s for s in run.config.sources}
+    items = [(r, i) for r in runs for i in r.items]
+    labels = iter(run.classifier.classify([_input(i, by_id.get(r.source_id)) for r, i in items]))
+    return [replace(r, items=tuple(replace(i, classification=next(labels)) for i in r.items)) for r in runs]
+
+
 def commit(run: Run, runs: Sequence[SourceRun], *, clock: Clock = utc_now) -> IngestReport:
-    """Store the run's batches in one transaction."""
+    """Label the run's items and store its batches in one transaction."""
+    runs = classify_runs(run, runs)
     return store.commit_run(run.warehouse, run_id=run.run_id, mode=run.mode,
                             started_at=run.started_at, finished_at=clock(),
                             sources=run.config.sources, runs=runs)
@@ -200,10 +226,11 @@ def commit(run: Run, runs: Sequence[SourceRun], *, clock: Clock = utc_now) -> In
 
 async def run_ingest(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
                      replay: Path | None = None, transport: httpx.AsyncBaseTransport | None = None,
-                     clock: Clock = utc_now,
+                     classifier: Classifier | None = None, clock: Clock = utc_now,
                      on_source: Callable[[SourceRun], None] | None = None) -> IngestReport:
     """Run every selected source and store the results: the whole ingest, in plain Python."""
-    run = prepare(config, warehouse, only=only, mode="replay" if replay else "live", clock=clock)
+    run = prepare(config, warehouse, only=only, mode="replay" if replay else "live",
+                  classifier=classifier, clock=clock)
     async with open_fetcher(run, replay=replay, transport=transport) as fetcher:
         async def one(source: AnySource) -> SourceRun:
             result = await collect_source(fetcher, run, source, clock=clock)
@@ -215,9 +242,9 @@ async def run_ingest(config: SourcesConfig, warehouse: Path, *, only: list[str] 
 
 
 def reparse(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
-            clock: Clock = utc_now) -> IngestReport:
+            classifier: Classifier | None = None, clock: Clock = utc_now) -> IngestReport:
     """Re-parse every selected source's newest archived documents: no network at all."""
-    run = prepare(config, warehouse, only=only, mode="reparse", clock=clock)
+    run = prepare(config, warehouse, only=only, mode="reparse", classifier=classifier, clock=clock)
     latest = store.latest_documents(warehouse, [s.id for s in run.sources])
     runs = []
     for source in run.sources:
@@ -247,3 +274,41 @@ def _safe_entries(source: HtmlSource, document: Document) -> tuple[RawEntry, ...
     except SourceError:
         return ()
 
+
+
+@dataclass(frozen=True, slots=True)
+class ReclassifyReport:
+    """What a relabeling changed: per topic, items that gained or lost it; phase changes."""
+
+    model_version: str
+    items: int
+    human: int
+    gained: dict[str, int]
+    lost: dict[str, int]
+    phase_changed: int
+
+
+def reclassify(warehouse: Path, classifier: Classifier, *, batch: int = 5000,
+               clock: Clock = utc_now) -> ReclassifyReport:
+    """Relabel every stored item with ``classifier``, without refetching; people's labels stay."""
+    rows = store.label_rows(warehouse)
+    gained = dict.fromkeys(("release", "infra", "safety"), 0)
+    lost = dict(gained)
+    changed = 0
+    now = clock()
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        labels = classifier.classify([ClassifyInput(
+            title=r.title, summary=r.summary, source_kind=r.kind, source_lab=r.lab, source_tags=r.tags,
+            published=r.published_at.date() if r.published_at else None) for r in chunk])
+        for row, new in zip(chunk, labels, strict=True):
+            if row.label_source == "human":
+                continue
+            old = set(row.topics or ())
+            for topic in gained:
+                gained[topic] += topic in new.topics and topic not in old
+                lost[topic] += topic in old and topic not in new.topics
+            changed += row.phase is not None and row.phase != new.phase
+        store.write_predictions(warehouse, [(r.item_id, c) for r, c in zip(chunk, labels, strict=True)], now)
+    return ReclassifyReport(classifier.version, len(rows), sum(r.label_source == "human" for r in rows),
+                            gained, lost, changed)

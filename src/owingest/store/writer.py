@@ -28,12 +28,17 @@ __all__ = ["commit_run"]
 
 AnySource = FeedSource | HtmlSource | HubSource
 
+_LABEL_COLUMNS = ("topics", "phase", "relevant", "model_version", "topic_probs", "phase_probs",
+                  "label_source", "classified_at")
 _ITEM_COLUMNS = ("item_id", "source_id", "sources", "kind", "url", "guid", "title", "summary",
                  "author", "published_at", "published_origin", "date_candidates", "categories",
-                 "flags", "meta", "fingerprint", "content_hash", "first_seen_at", "updated_at")
+                 "flags", "meta", "fingerprint", "content_hash", "first_seen_at", "updated_at",
+                 *_LABEL_COLUMNS)
 _UPDATABLE = ("url", "guid", "title", "summary", "author", "published_at", "published_origin",
               "date_candidates", "categories", "flags", "meta", "fingerprint", "content_hash",
               "updated_at")
+# a person's labels are never overwritten; no model this run keeps the labels there are
+_KEEP_LABELS = "items.label_source = 'human' OR excluded.model_version IS NULL"
 _TS = pa.timestamp("us", tz="UTC")
 _ITEM_SCHEMA = pa.schema([
     ("item_id", pa.string()), ("source_id", pa.string()), ("sources", pa.list_(pa.string())),
@@ -43,7 +48,11 @@ _ITEM_SCHEMA = pa.schema([
     ("date_candidates", pa.list_(pa.struct([("value", _TS), ("origin", pa.string())]))),
     ("categories", pa.list_(pa.string())), ("flags", pa.list_(pa.string())), ("meta", pa.string()),
     ("fingerprint", pa.string()), ("content_hash", pa.string()), ("first_seen_at", _TS),
-    ("updated_at", _TS),
+    ("updated_at", _TS), ("topics", pa.list_(pa.string())), ("phase", pa.string()),
+    ("relevant", pa.bool_()), ("model_version", pa.string()),
+    ("topic_probs", pa.struct([(t, pa.float64()) for t in ("release", "infra", "safety")])),
+    ("phase_probs", pa.struct([(p, pa.float64()) for p in ("baseline", "scaling", "frontier")])),
+    ("label_source", pa.string()), ("classified_at", _TS),
 ])
 
 
@@ -109,8 +118,17 @@ def _item_row(item_id: str, item: Item, now: datetime) -> dict[str, Any]:
         "categories": list(item.categories), "flags": list(item.flags),
         "meta": json.dumps(item.meta, sort_keys=True, default=str),
         "fingerprint": item.fingerprint, "content_hash": item.content_hash,
-        "first_seen_at": now, "updated_at": now,
+        "first_seen_at": now, "updated_at": now, **_label_fields(item, now),
     }
+
+
+def _label_fields(item: Item, now: datetime) -> dict[str, Any]:
+    c = item.classification
+    if c is None:
+        return dict.fromkeys(_LABEL_COLUMNS)
+    return {"topics": list(c.topics), "phase": c.phase, "relevant": c.relevant,
+            "model_version": c.model_version, "topic_probs": c.topic_probs, "phase_probs": c.phase_probs,
+            "label_source": "model", "classified_at": now}
 
 
 def _write_items(con: duckdb.DuckDBPyConnection, plan: _Plan, now: datetime) -> None:
@@ -119,7 +137,8 @@ def _write_items(con: duckdb.DuckDBPyConnection, plan: _Plan, now: datetime) -> 
     if rows:
         con.register("batch_items", pa.Table.from_pylist(rows, schema=_ITEM_SCHEMA))
         cols = ", ".join(_ITEM_COLUMNS)
-        sets = ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
+        sets = ", ".join([f"{c} = excluded.{c}" for c in _UPDATABLE] + [
+            f"{c} = CASE WHEN {_KEEP_LABELS} THEN items.{c} ELSE excluded.{c} END" for c in _LABEL_COLUMNS])
         con.execute(f"INSERT INTO items ({cols}) SELECT {cols} FROM batch_items "
                     f"ON CONFLICT (item_id) DO UPDATE SET {sets}")
         con.unregister("batch_items")

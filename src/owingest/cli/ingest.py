@@ -1,57 +1,33 @@
-"""The ``owingest`` command. Each command parses its options, makes one library call
-and prints; errors become one line on stderr and an exit status (2: usage or
-configuration, 1: nothing could be fetched), never a traceback."""
+"""Commands that move data: ``ingest``, ``reparse``, ``sources check``, ``serve``."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from owingest.cli.common import OnlyOpt, SourcesOpt, WarehouseOpt, err, fail, guard, out, warehouse_path
 from owingest.config import check_sources, load_sources
-from owingest.errors import ConfigError, OwingestError
 from owingest.models import IngestReport, SourceRun
 from owingest.pipeline import reparse as reparse_archive
 from owingest.pipeline import run_ingest
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:
+    from owingest.classify.classifier import Classifier
 
-app = typer.Typer(help="owingest: a DuckDB warehouse of open-weights AI progress.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+__all__ = ["register"]
+
 sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
-app.add_typer(sources_app, name="sources")
-out = Console()
-err = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
-T = TypeVar("T")
-
-SourcesOpt = Annotated[Path, typer.Option("--sources", help="The sources file.")]
-WarehouseOpt = Annotated[Path | None, typer.Option(
-    "--warehouse", help="The DuckDB file [default: $OWINGEST_WAREHOUSE or warehouse/owingest.duckdb].")]
-OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Run only this source id (repeatable).")]
 
 
-def _warehouse(path: Path | None) -> Path:
-    return path or Path(os.environ.get("OWINGEST_WAREHOUSE") or "warehouse/owingest.duckdb")
+def _default_classifier() -> Classifier:
+    from owingest.classify.classifier import load_classifier  # scikit-learn: only when needed
 
-
-def _guard(call: Callable[[], T]) -> T:
-    """Run ``call``; a user error becomes one line and exit status 2."""
-    try:
-        return call()
-    except ConfigError as e:
-        err.print(f"owingest: {e}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    except OwingestError as e:
-        err.print(f"owingest: {e}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
+    return load_classifier()
 
 
 def _report_table(report: IngestReport) -> Table:
@@ -74,7 +50,6 @@ def _print_report(report: IngestReport) -> None:
               f"{report.items_new} new items, {report.items_updated} updated.", highlight=False)
 
 
-@app.command()
 def ingest(
     sources: SourcesOpt = Path("sources.yaml"),
     warehouse: WarehouseOpt = None,
@@ -86,9 +61,9 @@ def ingest(
 
     Example: owingest ingest --replay snapshot --only vllm-releases
     """
-    config = _guard(lambda: load_sources(sources))
-    target = _warehouse(warehouse)
-    selected = _guard(lambda: config.select(only))
+    config = guard(lambda: load_sources(sources))
+    target = warehouse_path(warehouse)
+    selected = guard(lambda: config.select(only))
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
                   disable=not err.is_terminal) as progress:
@@ -97,27 +72,26 @@ def ingest(
         def advance(run: SourceRun) -> None:
             progress.update(task, advance=1, description=f"ingesting ({run.source_id})")
 
-        report = _guard(lambda: asyncio.run(run_ingest(config, target, only=only, replay=replay,
-                                                       on_source=advance)))
+        classifier = guard(_default_classifier)
+        report = guard(lambda: asyncio.run(run_ingest(config, target, only=only, replay=replay,
+                                                       classifier=classifier, on_source=advance)))
     _print_report(report)
     if report.all_failed:
-        err.print("owingest: no source could be fetched", highlight=False)
-        raise typer.Exit(1)
+        raise fail("no source could be fetched", 1)
 
 
-@app.command()
 def reparse(sources: SourcesOpt = Path("sources.yaml"), warehouse: WarehouseOpt = None,
             only: OnlyOpt = None) -> None:
     """Re-parse the archived documents of each source (no network): picks up parser fixes.
 
     Example: owingest reparse --only mistral-news
     """
-    config = _guard(lambda: load_sources(sources))
-    target = _warehouse(warehouse)
+    config = guard(lambda: load_sources(sources))
+    target = warehouse_path(warehouse)
     if not target.exists():
-        err.print(f"owingest: {target}: no warehouse yet (run `owingest ingest` first)", highlight=False)
-        raise typer.Exit(2)
-    _print_report(_guard(lambda: reparse_archive(config, target, only=only)))
+        raise fail(f"{target}: no warehouse yet (run `owingest ingest` first)")
+    classifier = guard(_default_classifier)
+    _print_report(guard(lambda: reparse_archive(config, target, only=only, classifier=classifier)))
 
 
 @sources_app.command("check")
@@ -128,9 +102,9 @@ def sources_check(sources: SourcesOpt = Path("sources.yaml")) -> None:
     """
     config, problems = check_sources(sources)
     if config is None:
-        for line in problems:
+        for line in problems[:-1]:
             err.print(f"owingest: {line}", markup=False, highlight=False)
-        raise typer.Exit(2)
+        raise fail(problems[-1])
     table = Table(title=f"{sources} ({len(config.sources)} sources)", title_justify="left")
     for col in ("id", "kind", "lab", "enabled", "url"):
         table.add_column(col, overflow="fold")
@@ -141,7 +115,6 @@ def sources_check(sources: SourcesOpt = Path("sources.yaml")) -> None:
     out.print("ok: " + ", ".join(f"{n} {k}" for k, n in by_kind.items()), highlight=False)
 
 
-@app.command()
 def serve(project: Annotated[Path, typer.Option("--project", help="Folder holding prefect.yaml and flows/.")]
           = Path(".")) -> None:
     """Serve the deployments of prefect.yaml (their cron schedules) from this machine.
@@ -150,13 +123,11 @@ def serve(project: Annotated[Path, typer.Option("--project", help="Folder holdin
     """
     from owingest.serving import serve_deployments  # imports Prefect: only when asked
 
-    _guard(lambda: serve_deployments(project))
+    guard(lambda: serve_deployments(project))
 
 
-def main() -> None:
-    """Entry point of the console script."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("owingest: interrupted", highlight=False)
-        sys.exit(130)
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(reparse)
+    app.command()(serve)
+    app.add_typer(sources_app, name="sources")

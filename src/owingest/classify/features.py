@@ -1,0 +1,61 @@
+"""Turn ``ClassifyInput`` rows into the columns the scikit-learn Pipeline reads.
+
+    text         title + the opening of the summary (char n-grams cost in proportion to length)
+    meta         source kind, lab and tags as tokens ("kind_hf_models lab_deepseek tag_hub")
+    date_phase   the phase the calendar alone suggests, or "none" when there is no date
+    date_half    the half-year ("2024H2"), or "none": lets the model learn near-boundary cases
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+
+from owingest.classify.records import ClassifyInput
+
+__all__ = ["COLUMNS", "calendar_phase", "frame"]
+
+COLUMNS = ("text", "meta", "date_phase", "date_half")
+SUMMARY_CHARS = 600
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def calendar_phase(day: date | None) -> str:
+    """The phase of a date by the calendar alone (LABELS.md periods)."""
+    if day is None:
+        return "none"
+    if day.year <= 2023:
+        return "baseline"
+    return "scaling" if day.year == 2024 else "frontier"
+
+
+def _token(prefix: str, value: str) -> str:
+    return prefix + "_" + (_SLUG.sub("_", value.lower()).strip("_") or "x")
+
+
+def _meta(row: ClassifyInput) -> str:
+    tokens = [_token("kind", row.source_kind)]
+    if row.source_lab:
+        tokens.append(_token("lab", row.source_lab))
+    tokens += [_token("tag", t) for t in row.source_tags]
+    return " ".join(tokens)
+
+
+def _half(day: date | None) -> str:
+    if day is None:
+        return "none"
+    year = min(max(day.year, 2019), 2026)
+    return f"{year}H{1 if day.month <= 6 else 2}"
+
+
+def frame(rows: Sequence[ClassifyInput], *, hide_dates: bool = False) -> pd.DataFrame:
+    """The feature columns for ``rows``; ``hide_dates`` drops every date (as if none were known)."""
+    return pd.DataFrame({
+        "text": [f"{r.title} . {r.summary[:SUMMARY_CHARS]}" for r in rows],
+        "meta": [_meta(r) for r in rows],
+        "date_phase": [calendar_phase(None if hide_dates else r.published) for r in rows],
+        "date_half": [_half(None if hide_dates else r.published) for r in rows],
+    }, columns=list(COLUMNS))

@@ -1,0 +1,185 @@
+"""The classifier: one scikit-learn Pipeline for topics, one for the phase, trained together.
+
+Topics are multi-label: one-vs-rest logistic regression with sigmoid-calibrated
+probabilities, and a per-label threshold chosen on out-of-fold predictions.
+Relevance is "any topic", so it can never disagree with the topics. The phase
+model sees the text, the source and the calendar phase of the date; it is
+trained on every record twice, once with its date hidden, so that it has a
+sensible answer when a page gives no date. Hyper-parameters are chosen by
+cross-validation on the training data only, with fixed seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import KFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from owingest.classify.features import frame
+from owingest.classify.records import PHASES, TOPICS, ClassifyInput, LabeledRecord
+
+__all__ = ["SEED", "Prediction", "TrainedModel", "fit"]
+
+SEED = 20261130
+TOPIC_C = (2.0, 8.0)
+PHASE_C = (1.0, 4.0)
+FOLDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    topics: tuple[str, ...]
+    phase: str
+    relevant: bool
+    topic_probs: dict[str, float]
+    phase_probs: dict[str, float]
+
+    @property
+    def confidence(self) -> float:
+        """How sure the model is, 0..1: the least decisive topic or phase probability."""
+        topic_margins = [abs(p - 0.5) * 2 for p in self.topic_probs.values()]
+        return min([*topic_margins, max(self.phase_probs.values())])
+
+
+def _hashed(**kwargs: Any) -> Pipeline:
+    """Hashed n-grams + TF-IDF weighting. No vocabulary is stored, so a model file holds only
+    arrays (fast to save and load with skops; a 60k-entry vocabulary took a minute to save)."""
+    return Pipeline([("hash", HashingVectorizer(alternate_sign=False, norm=None, **kwargs)),
+                     ("tfidf", TfidfTransformer(sublinear_tf=True))])
+
+
+def _features() -> ColumnTransformer:
+    parts: list[tuple[str, Any, Any]] = [
+        ("words", _hashed(ngram_range=(1, 2), strip_accents="unicode", n_features=2**17), "text"),
+        ("chars", _hashed(analyzer="char_wb", ngram_range=(3, 5), n_features=2**17), "text"),
+        ("meta", _hashed(token_pattern=r"\S+", lowercase=False, n_features=2**10), "meta"),
+        ("date", OneHotEncoder(handle_unknown="ignore"), ["date_phase", "date_half"]),
+    ]
+    return ColumnTransformer(parts)
+
+
+def _topic_classifier(c: float) -> OneVsRestClassifier:
+    base = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", random_state=SEED)
+    return OneVsRestClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False))
+
+
+def _phase_classifier(c: float) -> OneVsRestClassifier:
+    return OneVsRestClassifier(LogisticRegression(C=c, class_weight="balanced", solver="liblinear",
+                                                  random_state=SEED))
+
+
+def topic_pipeline(c: float) -> Pipeline:
+    return Pipeline([("features", _features()), ("clf", _topic_classifier(c))])
+
+
+def phase_pipeline(c: float) -> Pipeline:
+    return Pipeline([("features", _features()), ("clf", _phase_classifier(c))])
+
+
+def _labels(records: Sequence[LabeledRecord]) -> np.ndarray:
+    return np.array([[t in r.topics for t in TOPICS] for r in records], dtype=int)
+
+
+def _best_thresholds(y: np.ndarray, probs: np.ndarray) -> tuple[list[float], float]:
+    """Per label, the threshold maximizing F1 on out-of-fold probabilities; and the macro-F1."""
+    thresholds, scores = [], []
+    grid = np.arange(0.10, 0.91, 0.025)
+    for j in range(y.shape[1]):
+        f1s = [f1_score(y[:, j], probs[:, j] >= t, zero_division=0) for t in grid]
+        best = int(np.argmax(f1s))
+        thresholds.append(round(float(grid[best]), 3))
+        scores.append(f1s[best])
+    return thresholds, float(np.mean(scores))
+
+
+def _augmented(records: Sequence[LabeledRecord]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every record twice, the second time with its date hidden (rows i and n + i)."""
+    inputs = [r.input for r in records]
+    both = pd.concat([frame(inputs), frame(inputs, hide_dates=True)], ignore_index=True)
+    return both, np.array([r.phase for r in records] * 2)
+
+
+def _cross_validate(records: Sequence[LabeledRecord]) -> dict[str, Any]:
+    """Out-of-fold topic probabilities and phase predictions for every candidate C.
+
+    The features are fitted once per fold (inside the fold only) and shared by the
+    candidates; a record and its date-hidden copy always fall in the same fold."""
+    n = len(records)
+    x, phases = _augmented(records)
+    y = _labels(records)
+    topic_probs = {c: np.zeros(y.shape) for c in TOPIC_C}
+    phase_pred = {c: np.empty(2 * n, dtype=object) for c in PHASE_C}
+    for train, test in KFold(FOLDS, shuffle=True, random_state=SEED).split(np.arange(n)):
+        features = _features().fit(x.iloc[train])
+        xtr, xte = features.transform(x.iloc[train]), features.transform(x.iloc[test])
+        both_tr, both_te = np.r_[train, train + n], np.r_[test, test + n]
+        xtr2, xte2 = features.transform(x.iloc[both_tr]), features.transform(x.iloc[both_te])
+        for c in TOPIC_C:
+            topic_probs[c][test] = _topic_classifier(c).fit(xtr, y[train]).predict_proba(xte)
+        for c in PHASE_C:
+            phase_pred[c][both_te] = _phase_classifier(c).fit(xtr2, phases[both_tr]).predict(xte2)
+    return {"topic_probs": topic_probs, "phase_pred": phase_pred, "y": y, "phases": phases}
+
+
+@dataclass
+class TrainedModel:
+    """Both pipelines, the thresholds, and what cross-validation said about them."""
+
+    topic_model: Pipeline
+    phase_model: Pipeline
+    thresholds: list[float]
+    params: dict[str, float]
+    cv_metrics: dict[str, float]
+
+    def predict(self, rows: Sequence[ClassifyInput]) -> list[Prediction]:
+        if not rows:
+            return []
+        x = frame(rows)
+        topic_probs = self.topic_model.predict_proba(x)
+        phase_probs = self.phase_model.predict_proba(x)
+        phase_classes = list(self.phase_model.classes_)
+        out = []
+        for tp, pp in zip(topic_probs, phase_probs, strict=True):
+            topics = tuple(t for t, p, th in zip(TOPICS, tp, self.thresholds, strict=True) if p >= th)
+            probs = {t: round(float(p), 4) for t, p in zip(TOPICS, tp, strict=True)}
+            phases = {ph: round(float(pp[phase_classes.index(ph)]), 4) for ph in PHASES}
+            out.append(Prediction(topics=topics, phase=max(phases, key=lambda k: phases[k]),
+                                  relevant=bool(topics), topic_probs=probs, phase_probs=phases))
+        return out
+
+
+def fit(records: Sequence[LabeledRecord]) -> TrainedModel:
+    """Choose hyper-parameters by cross-validation, then fit both pipelines on all records."""
+    if len(records) < 50:
+        raise ValueError(f"need at least 50 labeled records to train, got {len(records)}")
+    cv = _cross_validate(records)
+    topic_scores = {c: _best_thresholds(cv["y"], cv["topic_probs"][c]) for c in TOPIC_C}
+    best_tc = max(TOPIC_C, key=lambda c: (topic_scores[c][1], -c))
+    thresholds, topic_f1 = topic_scores[best_tc]
+    n = len(records)
+    phase_acc = {c: (float(np.mean(cv["phase_pred"][c][:n] == cv["phases"][:n])),
+                     float(np.mean(cv["phase_pred"][c][n:] == cv["phases"][n:]))) for c in PHASE_C}
+    best_pc = max(PHASE_C, key=lambda c: (sum(phase_acc[c]), -c))
+    x = frame([r.input for r in records])
+    topic_model = topic_pipeline(best_tc).fit(x, cv["y"])
+    ax, ay = _augmented(records)
+    phase_model = phase_pipeline(best_pc).fit(ax, ay)
+    return TrainedModel(
+        topic_model=topic_model, phase_model=phase_model, thresholds=thresholds,
+        params={"topic_C": best_tc, "phase_C": best_pc},
+        cv_metrics={"topic_macro_f1": round(topic_f1, 4),
+                    "phase_accuracy": round(phase_acc[best_pc][0], 4),
+                    "phase_accuracy_no_date": round(phase_acc[best_pc][1], 4)},
+    )
