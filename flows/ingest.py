@@ -81,4 +81,13 @@ async def ingest(sources: str = "sources.yaml", warehouse: str = "warehouse/owin
 
 
 if __name__ == "__main__":
-    asyncio.run(ingest())
+    import argparse
+
+    from runner import run
+
+    parser = argparse.ArgumentParser(description="Run the ingest flow once.")
+    parser.add_argument("--sources", default="sources.yaml")
+    parser.add_argument("--warehouse", default="warehouse/owingest.duckdb")
+    parser.add_argument("--replay", default=None, help="answer from this snapshot folder (offline)")
+    parser.add_argument("--only", action="append", default=None, help="a source id (repeatable)")
+    print(run(ingest, **vars(parser.parse_args())))
