@@ -31,8 +31,9 @@ __all__ = ["DEFAULT_MODEL", "ModelFile", "data_hash", "default_model_path", "loa
 PRODUCER = "owingest"
 FORMAT = 1
 DEFAULT_MODEL = "default_model.skops"
-#: Module prefixes whose types a model file may contain.
-_ALLOWED = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "collections.")
+#: skops trusts plain containers and numpy/scipy arrays by itself and lists every other type
+#: a file holds; of those, an owingest model holds scikit-learn classes only.
+_ALLOWED = ("sklearn.",)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,115 @@
+"""The classifier: records, determinism, model files that refuse what owingest did not write."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+
+from owingest.classify.keyword import KeywordModel
+from owingest.classify.model import fit
+from owingest.classify.records import ClassifyInput, load_records
+from owingest.classify.registry import load_model, save_model
+from owingest.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+TRAINING = sorted((REPO / "data" / "training").glob("*.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def sample() -> list:
+    records = load_records(TRAINING)
+    return records[::6]  # a deterministic spread of ~1/6 of every file, enough to train quickly
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("{not json", "t.jsonl:1: not valid JSON"),
+    ('{"title": "", "topics": [], "phase": "baseline"}', "t.jsonl:1: field 'title': must be a non-empty string"),
+    ('{"title": "x", "topics": ["news"], "phase": "baseline"}', "t.jsonl:1: field 'topics': must be a list drawn"),
+    ('{"title": "x", "topics": [], "phase": "later"}', "t.jsonl:1: field 'phase': must be one of"),
+    ('{"title": "x", "topics": [], "phase": "scaling", "published": "May 2024"}',
+     "t.jsonl:1: field 'published': not an ISO date"),
+])
+def test_a_bad_record_names_file_line_and_field(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_records([path])
+    assert str(err.value).startswith(message)
+
+
+def test_records_take_kind_lab_and_tags_from_the_configured_source(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"id": "a", "source": "vllm-releases", "url": None, "title": "v0.6.0",
+                                "summary": "", "published": "2024-09-05", "topics": ["infra"],
+                                "phase": "scaling"}) + "\n")
+    [record] = load_records([path], {"vllm-releases": ("feed", "vLLM", ("github-releases",))})
+    assert record.input.source_kind == "feed" and record.input.source_tags == ("github-releases",)
+    [unknown] = load_records([path])
+    assert unknown.input.source_kind == "web"
+
+
+def test_training_is_deterministic_and_the_version_follows_the_data(sample: list, tmp_path: Path) -> None:
+    first = save_model(fit(sample), sample, tmp_path / "a.skops")
+    second = save_model(fit(sample, n_jobs=1), sample, tmp_path / "b.skops")
+    assert first.version == second.version
+    rows = [r.input for r in sample[:40]]
+    assert first.model.predict(rows) == second.model.predict(rows)
+    other = save_model(fit(sample[1:]), sample[1:], tmp_path / "c.skops")
+    assert other.version != first.version
+
+
+def test_a_saved_model_loads_back_with_its_card(sample: list, tmp_path: Path) -> None:
+    saved = save_model(fit(sample), sample, tmp_path / "m.skops")
+    loaded = load_model(tmp_path / "m.skops")
+    assert loaded.version == saved.version
+    assert loaded.card["producer"] == "owingest" and loaded.card["n_train"] == len(sample)
+    assert set(loaded.card) >= {"thresholds", "topics", "phases", "sklearn_version", "data_hash", "params",
+                                "cv_metrics"}
+    row = [ClassifyInput(title="vLLM v0.8.0 adds Gemma 3 support", source_kind="feed")]
+    assert loaded.model.predict(row) == saved.model.predict(row)
+
+
+def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "evil.skops"
+    sio.dump({"card_json": "{}", "topic_model": Fraction(1, 3)}, path)
+    with pytest.raises(ConfigError, match="refused: the file contains types owingest does not produce"):
+        load_model(path)
+
+
+def test_a_model_file_without_our_producer_mark_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.skops"
+    sio.dump({"card_json": json.dumps({"producer": "someone-else"}), "topic_model": [1], "phase_model": [2]}, path)
+    with pytest.raises(ConfigError, match="refused: not a model file written by owingest"):
+        load_model(path)
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "junk.skops"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ConfigError, match="not an owingest model file"):
+        load_model(path)
+
+
+def test_the_shipped_model_loads_and_labels_an_item() -> None:
+    loaded = load_model()
+    [p] = loaded.model.predict([ClassifyInput(title="deepseek-ai/DeepSeek-R1",
+                                              summary="text-generation · transformers · license: mit",
+                                              source_kind="hf_models")])
+    assert p.topics == ("release",) and p.relevant
+    assert set(p.topic_probs) == {"release", "infra", "safety"}
+    assert abs(sum(p.phase_probs.values()) - 1) < 1e-6
+
+
+def test_the_keyword_baseline_follows_its_rules() -> None:
+    [hub, engine, undated] = KeywordModel().predict([
+        ClassifyInput(title="Qwen/Qwen3-8B", source_kind="hf_models"),
+        ClassifyInput(title="Quantization with GGUF in llama.cpp"),
+        ClassifyInput(title="Mixtral 8x7B explained"),
+    ])
+    assert hub.topics == ("release",)
+    assert engine.topics == ("infra",)
+    assert undated.phase == "baseline"
