@@ -1,7 +1,8 @@
 """The ``ingest`` flow: Prefect wiring only. The work is in ``owingest.pipeline``.
 
 One task per source (fetch → parse → normalize, all sources concurrent on one
-HTTP client), then one task that stores the whole run in one transaction.
+HTTP client), then one task that labels the run's items (the shipped classifier,
+in one batch) and stores the whole run in one transaction.
 A source that still fails transiently after the fetcher's own retries is
 retried by Prefect; permanent failures are recorded and not retried.
 """
@@ -19,6 +20,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import Task
 
 from owingest import pipeline
+from owingest.classify.classifier import load_classifier
 from owingest.config import load_sources
 from owingest.fetch import Fetcher
 from owingest.models import IngestReport, SourceRun
@@ -70,7 +72,8 @@ async def _result(state: State[SourceRun]) -> SourceRun:
 async def ingest(sources: str = "sources.yaml", warehouse: str = "warehouse/owingest.duckdb",
                  replay: str | None = None, only: list[str] | None = None) -> dict[str, Any]:
     config = load_sources(Path(sources))
-    run = pipeline.prepare(config, Path(warehouse), only=only, mode="replay" if replay else "live")
+    run = pipeline.prepare(config, Path(warehouse), only=only, mode="replay" if replay else "live",
+                           classifier=load_classifier())
     async with pipeline.open_fetcher(run, replay=Path(replay) if replay else None) as fetcher:
         states = await asyncio.gather(*(collect(fetcher, run, s, return_state=True) for s in run.sources))
     report = store(run, [await _result(s) for s in states])

@@ -17,17 +17,25 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import State
+from prefect.events.worker import EventsWorker
 
 
-async def settle(flow_run_id: UUID, *, timeout: float = 15.0) -> None:
-    """Wait until the server shows every task run of ``flow_run_id`` in a final state."""
+async def settle(flow_run_id: UUID, *, timeout: float = 15.0, quiet: float = 1.0) -> None:
+    """Send the events still queued in this process, then wait until the server shows every
+    task run of ``flow_run_id`` in a final state and nothing has changed for ``quiet`` seconds."""
+    await asyncio.to_thread(EventsWorker.drain_all, timeout=timeout)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    last, since = None, loop.time()
     async with get_client() as client:
         while loop.time() < deadline:
             runs = await client.read_task_runs(
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-            if runs and all(r.state is not None and r.state.is_final() for r in runs):
+            seen = sorted((str(r.id), r.state.timestamp.isoformat() if r.state else "") for r in runs)
+            if seen != last:
+                last, since = seen, loop.time()
+            elif (runs and all(r.state is not None and r.state.is_final() for r in runs)
+                  and loop.time() - since >= quiet):
                 return
             await asyncio.sleep(0.2)
 

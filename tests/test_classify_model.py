@@ -101,7 +101,7 @@ def test_the_shipped_model_loads_and_labels_an_item() -> None:
                                               source_kind="hf_models")])
     assert p.topics == ("release",) and p.relevant
     assert set(p.topic_probs) == {"release", "infra", "safety"}
-    assert abs(sum(p.phase_probs.values()) - 1) < 1e-6
+    assert abs(sum(p.phase_probs.values()) - 1) < 1e-3  # rounded to 4 places
 
 
 def test_the_keyword_baseline_follows_its_rules() -> None:

@@ -51,6 +51,31 @@ def test_the_ingest_flow_stores_the_snapshot_and_publishes_a_summary(tmp_path: P
     assert result["items_new"] == items >= 300 and runs == 1
     assert f"owingest replay run `{result['run_id']}`" in summary
     assert "| google-research-blog | failed |" in summary
+    con = duckdb.connect(str(warehouse), read_only=True)
+    [(unlabeled,)] = con.execute("SELECT count(*) FROM items WHERE model_version IS NULL").fetchall()
+    con.close()
+    assert unlabeled == 0
+
+
+def test_the_reclassify_flow_relabels_and_reports(tmp_path: Path) -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
+    spec = importlib.util.spec_from_file_location("owingest_flows_reclassify", REPO / "flows" / "reclassify.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    warehouse = tmp_path / "w.duckdb"
+    done = subprocess.run([str(Path(sys.executable).with_name("owingest")), "ingest", "--replay",
+                           str(REPO / "snapshot"), "--only", "vllm-releases", "--only", "hf-qwen",
+                           "--warehouse", str(warehouse)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    with prefect_test_harness():
+        result = asyncio.run(module.reclassify(warehouse=str(warehouse), model="keyword"))
+    assert result["model_version"] == "keyword-1" and result["items"] == 29
+    con = duckdb.connect(str(warehouse), read_only=True)
+    [(versions,)] = con.execute("SELECT list(DISTINCT model_version) FROM items").fetchall()
+    con.close()
+    assert versions == ["keyword-1"]
 
 
 def test_plain_flow_runs_print_no_traceback_and_no_error_line(tmp_path: Path) -> None:
@@ -73,7 +98,8 @@ def test_plain_flow_runs_print_no_traceback_and_no_error_line(tmp_path: Path) ->
 def test_serve_builds_the_deployments_declared_in_prefect_yaml() -> None:
     declared = read_deployments(REPO)
     built = build_deployments(REPO)
-    assert [d.name for d in built] == [d["name"] for d in declared] == ["ingest-hourly"]
+    assert [d.name for d in built] == [d["name"] for d in declared] == ["ingest-hourly", "reclassify"]
+    assert built[1].schedules in (None, [])
     schedule = built[0].schedules[0].schedule
     assert (schedule.cron, schedule.timezone) == ("17 * * * *", "UTC")
     assert built[0].concurrency_limit == 1

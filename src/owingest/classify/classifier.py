@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from owingest.classify.keyword import KeywordModel
-from owingest.classify.model import Prediction
+from owingest.classify.model import Prediction, TrainedModel
 from owingest.classify.records import ClassifyInput
 from owingest.classify.registry import load_model
 from owingest.models import Classification
@@ -22,10 +22,10 @@ class Classifier:
     """A model and its version, labeling rows in batches."""
 
     version: str
-    model: KeywordModel | object
+    model: KeywordModel | TrainedModel
 
     def predict(self, rows: Sequence[ClassifyInput]) -> list[Prediction]:
-        return self.model.predict(rows)  # type: ignore[attr-defined, no-any-return]
+        return self.model.predict(rows)
 
     def classify(self, rows: Sequence[ClassifyInput]) -> list[Classification]:
         return [Classification(p.topics, p.phase, p.relevant, p.topic_probs, p.phase_probs, self.version)

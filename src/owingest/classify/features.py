@@ -1,7 +1,8 @@
 """Turn ``ClassifyInput`` rows into the columns the scikit-learn Pipeline reads.
 
     text         title + the opening of the summary (char n-grams cost in proportion to length)
-    meta         source kind, lab and tags as tokens ("kind_hf_models lab_deepseek tag_hub")
+    meta         source kind, lab and tags as tokens ("kind_hf_models lab_deepseek tag_hub"),
+                 and era hints: model families of each phase named in the text (``eras.yaml``)
     date_phase   the phase the calendar alone suggests, or "none" when there is no date
     date_half    the half-year ("2024H2"), or "none": lets the model learn near-boundary cases
 """
@@ -11,8 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
+from importlib import resources
 
 import pandas as pd
+import yaml
 
 from owingest.classify.records import ClassifyInput
 
@@ -36,8 +40,20 @@ def _token(prefix: str, value: str) -> str:
     return prefix + "_" + (_SLUG.sub("_", value.lower()).strip("_") or "x")
 
 
+@cache
+def _eras() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    data = yaml.safe_load((resources.files("owingest.classify") / "eras.yaml").read_text(encoding="utf-8"))
+    return tuple((phase, re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in pats) + r")", re.IGNORECASE))
+                 for phase, pats in data.items())
+
+
+def era_hints(text: str) -> list[str]:
+    """``era_<phase>`` for each phase whose model families the text names."""
+    return [f"era_{phase}" for phase, pattern in _eras() if pattern.search(text)]
+
+
 def _meta(row: ClassifyInput) -> str:
-    tokens = [_token("kind", row.source_kind)]
+    tokens = [_token("kind", row.source_kind), *era_hints(f"{row.title} {row.summary[:SUMMARY_CHARS]}")]
     if row.source_lab:
         tokens.append(_token("lab", row.source_lab))
     tokens += [_token("tag", t) for t in row.source_tags]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
@@ -111,25 +112,33 @@ def _augmented(records: Sequence[LabeledRecord]) -> tuple[pd.DataFrame, np.ndarr
     return both, np.array([r.phase for r in records] * 2)
 
 
-def _cross_validate(records: Sequence[LabeledRecord]) -> dict[str, Any]:
-    """Out-of-fold topic probabilities and phase predictions for every candidate C.
+def _fold(x: pd.DataFrame, y: np.ndarray, phases: np.ndarray, train: np.ndarray, test: np.ndarray,
+          n: int) -> tuple[np.ndarray, dict[float, np.ndarray], dict[float, np.ndarray]]:
+    """One fold: features fitted on the fold's training part only, every candidate C scored."""
+    features = _features().fit(x.iloc[train])
+    xtr, xte = features.transform(x.iloc[train]), features.transform(x.iloc[test])
+    both_tr, both_te = np.r_[train, train + n], np.r_[test, test + n]
+    xtr2, xte2 = features.transform(x.iloc[both_tr]), features.transform(x.iloc[both_te])
+    topics = {c: _topic_classifier(c).fit(xtr, y[train]).predict_proba(xte) for c in TOPIC_C}
+    phase = {c: _phase_classifier(c).fit(xtr2, phases[both_tr]).predict(xte2) for c in PHASE_C}
+    return test, topics, phase
 
-    The features are fitted once per fold (inside the fold only) and shared by the
-    candidates; a record and its date-hidden copy always fall in the same fold."""
+
+def _cross_validate(records: Sequence[LabeledRecord], n_jobs: int) -> dict[str, Any]:
+    """Out-of-fold topic probabilities and phase predictions for every candidate C.
+    A record and its date-hidden copy always fall in the same fold; folds run in parallel."""
     n = len(records)
     x, phases = _augmented(records)
     y = _labels(records)
     topic_probs = {c: np.zeros(y.shape) for c in TOPIC_C}
     phase_pred = {c: np.empty(2 * n, dtype=object) for c in PHASE_C}
-    for train, test in KFold(FOLDS, shuffle=True, random_state=SEED).split(np.arange(n)):
-        features = _features().fit(x.iloc[train])
-        xtr, xte = features.transform(x.iloc[train]), features.transform(x.iloc[test])
-        both_tr, both_te = np.r_[train, train + n], np.r_[test, test + n]
-        xtr2, xte2 = features.transform(x.iloc[both_tr]), features.transform(x.iloc[both_te])
+    splits = KFold(FOLDS, shuffle=True, random_state=SEED).split(np.arange(n))
+    folds = Parallel(n_jobs=n_jobs)(delayed(_fold)(x, y, phases, tr, te, n) for tr, te in splits)
+    for test, topics, phase in folds:
         for c in TOPIC_C:
-            topic_probs[c][test] = _topic_classifier(c).fit(xtr, y[train]).predict_proba(xte)
+            topic_probs[c][test] = topics[c]
         for c in PHASE_C:
-            phase_pred[c][both_te] = _phase_classifier(c).fit(xtr2, phases[both_tr]).predict(xte2)
+            phase_pred[c][np.r_[test, test + n]] = phase[c]
     return {"topic_probs": topic_probs, "phase_pred": phase_pred, "y": y, "phases": phases}
 
 
@@ -160,11 +169,12 @@ class TrainedModel:
         return out
 
 
-def fit(records: Sequence[LabeledRecord]) -> TrainedModel:
-    """Choose hyper-parameters by cross-validation, then fit both pipelines on all records."""
+def fit(records: Sequence[LabeledRecord], *, n_jobs: int = 2) -> TrainedModel:
+    """Choose hyper-parameters by cross-validation, then fit both pipelines on all records.
+    The result does not depend on ``n_jobs`` (every fold is seeded)."""
     if len(records) < 50:
         raise ValueError(f"need at least 50 labeled records to train, got {len(records)}")
-    cv = _cross_validate(records)
+    cv = _cross_validate(records, n_jobs)
     topic_scores = {c: _best_thresholds(cv["y"], cv["topic_probs"][c]) for c in TOPIC_C}
     best_tc = max(TOPIC_C, key=lambda c: (topic_scores[c][1], -c))
     thresholds, topic_f1 = topic_scores[best_tc]

@@ -10,7 +10,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from owingest.cli.common import OnlyOpt, SourcesOpt, WarehouseOpt, err, fail, guard, out, warehouse_path
+from owingest.cli.common import (
+    OnlyOpt,
+    SourcesOpt,
+    WarehouseOpt,
+    err,
+    fail,
+    guard,
+    out,
+    warehouse_path,
+)
 from owingest.config import check_sources, load_sources
 from owingest.models import IngestReport, SourceRun
 from owingest.pipeline import reparse as reparse_archive

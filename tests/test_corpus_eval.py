@@ -1,0 +1,44 @@
+"""The shipped model on the validation corpus (real items nobody here wrote).
+
+It must beat the keyword baseline on every figure, and hold the floors it reaches today.
+The floors of issue 3 that it does not reach yet (topic micro-F1 0.80, macro-F1 0.75,
+relevance F1 0.88, phase accuracy with dates hidden 0.75) are reported in the README,
+not asserted: this test pins what is true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from owingest.classify.classifier import load_classifier
+from owingest.classify.evaluate import evaluate
+from owingest.classify.records import load_records
+from owingest.config import load_sources
+from tests.shared import SHARED, require_shared
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, dict]:
+    require_shared()
+    sources = {s.id: (s.kind, s.lab, s.tags) for s in load_sources(REPO / "sources.yaml").sources}
+    records = load_records(sorted((SHARED / "corpus").glob("*.jsonl")), sources)
+    return {name: evaluate(load_classifier(spec), records) for name, spec in (("model", None),
+                                                                             ("keyword", "keyword"))}
+
+
+def _flat(result: dict) -> dict[str, float]:
+    return {"topic micro-F1": result["topics"]["micro_f1"], "topic macro-F1": result["topics"]["macro_f1"],
+            "relevance F1": result["relevance"]["f1"], "phase accuracy": result["phase"]["accuracy"],
+            "phase accuracy, dates hidden": result["phase"]["accuracy_no_date"]}
+
+
+def test_the_shipped_model_beats_the_keyword_baseline_on_every_figure(figures: dict[str, dict]) -> None:
+    model, keyword = _flat(figures["model"]), _flat(figures["keyword"])
+    assert {k: model[k] > keyword[k] for k in model} == dict.fromkeys(model, True), (model, keyword)
+
+
+def test_the_phase_floor_holds(figures: dict[str, dict]) -> None:
+    assert figures["model"]["phase"]["accuracy"] >= 0.90
