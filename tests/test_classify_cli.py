@@ -6,10 +6,10 @@ import json
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.test_cli import OWINGEST, REPO, owingest
+from tests.warehouse import query as sql
 
 GOLD = [
     {"id": "g1", "source": "vllm-releases", "url": "https://github.com/vllm-project/vllm/releases/tag/v0.8.5",
@@ -22,13 +22,6 @@ GOLD = [
      "summary": "", "published": None, "topics": [], "phase": "frontier"},
 ]
 
-
-def sql(path: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.test_cli import REPO, owingest
+from tests.warehouse import query as sql
 
 QUERIES = sorted((REPO / "warehouse" / "queries").glob("*.sql"))
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 
-
-def sql(path: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

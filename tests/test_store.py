@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from owingest.config import FeedSource
@@ -18,6 +17,7 @@ from owingest.models import Document, FetchedDocument, RawEntry, SourceRun
 from owingest.normalize import normalize_entry
 from owingest.store import archived_bodies, commit_run, connect, latest_documents, source_states
 from owingest.store.connection import migrations
+from tests.warehouse import query as rows
 
 T0 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 A = FeedSource(id="a", kind="feed", url="https://a.example/feed")
@@ -45,13 +45,6 @@ def run(source: str, items=(), *, error: str | None = None, status: int | None =
 def commit(path: Path, runs: list[SourceRun], at: datetime = T0, run_id: str = "r1"):
     return commit_run(path, run_id=run_id, mode="live", started_at=at, finished_at=at, sources=[A, B], runs=runs)
 
-
-def rows(path: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:

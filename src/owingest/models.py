@@ -100,7 +100,7 @@ class Classification:
     relevant: bool
     topic_probs: dict[str, float]
     phase_probs: dict[str, float]
-    model_version: str
+    model_version: str = ""     # set by the Classifier that wraps the model
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,11 @@ labeling ``ClassifyInput`` rows in one batch. What the pipeline uses."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from owingest.classify.keyword import KeywordModel
-from owingest.classify.model import Prediction, TrainedModel
+from owingest.classify.model import TrainedModel
 from owingest.classify.records import ClassifyInput
 from owingest.classify.registry import load_model
 from owingest.models import Classification
@@ -24,12 +24,11 @@ class Classifier:
     version: str
     model: KeywordModel | TrainedModel
 
-    def predict(self, rows: Sequence[ClassifyInput]) -> list[Prediction]:
-        return self.model.predict(rows)
+    def predict(self, rows: Sequence[ClassifyInput]) -> list[Classification]:
+        return self.classify(rows)
 
     def classify(self, rows: Sequence[ClassifyInput]) -> list[Classification]:
-        return [Classification(p.topics, p.phase, p.relevant, p.topic_probs, p.phase_probs, self.version)
-                for p in self.predict(rows)]
+        return [replace(c, model_version=self.version) for c in self.model.predict(rows)]
 
 
 def load_classifier(spec: str | Path | None = None) -> Classifier:

@@ -15,14 +15,14 @@ from typing import Any, Protocol
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from owingest.classify.model import Prediction
 from owingest.classify.records import PHASES, TOPICS, ClassifyInput, LabeledRecord
+from owingest.models import Classification
 
 __all__ = ["Predictor", "evaluate", "write_report"]
 
 
 class Predictor(Protocol):
-    def predict(self, rows: Sequence[ClassifyInput]) -> list[Prediction]: ...
+    def predict(self, rows: Sequence[ClassifyInput]) -> list[Classification]: ...
 
 
 def _r(x: float) -> float:

@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 
 from owingest.classify.features import calendar_phase
-from owingest.classify.model import Prediction
 from owingest.classify.records import PHASES, TOPICS, ClassifyInput
+from owingest.models import Classification
 
 __all__ = ["KEYWORD_VERSION", "KeywordModel"]
 
@@ -40,14 +40,14 @@ _ERAS = (
 
 
 class KeywordModel:
-    """Same interface as a trained model: ``predict(rows) -> list[Prediction]``."""
+    """Same interface as a trained model: ``predict(rows) -> list[Classification]``."""
 
     version = KEYWORD_VERSION
 
-    def predict(self, rows: Sequence[ClassifyInput]) -> list[Prediction]:
+    def predict(self, rows: Sequence[ClassifyInput]) -> list[Classification]:
         return [self._one(r) for r in rows]
 
-    def _one(self, row: ClassifyInput) -> Prediction:
+    def _one(self, row: ClassifyInput) -> Classification:
         text = f"{row.title} {row.summary}"
         hits = {t: bool(_RULES[t].search(text)) for t in TOPICS}
         if row.source_kind == "hf_models":
@@ -56,6 +56,6 @@ class KeywordModel:
         phase = calendar_phase(row.published)
         if phase == "none":
             phase = next((name for name, rx in _ERAS if rx.search(text)), "frontier")
-        return Prediction(topics=topics, phase=phase, relevant=bool(topics),
+        return Classification(topics=topics, phase=phase, relevant=bool(topics),
                           topic_probs={t: float(hits[t]) for t in TOPICS},
                           phase_probs={p: float(p == phase) for p in PHASES})

@@ -30,28 +30,14 @@ from sklearn.preprocessing import OneHotEncoder
 
 from owingest.classify.features import frame
 from owingest.classify.records import PHASES, TOPICS, ClassifyInput, LabeledRecord
+from owingest.models import Classification
 
-__all__ = ["SEED", "Prediction", "TrainedModel", "fit"]
+__all__ = ["SEED", "TrainedModel", "fit"]
 
 SEED = 20261130
 TOPIC_C = (2.0, 8.0)
 PHASE_C = (1.0, 4.0)
 FOLDS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    topics: tuple[str, ...]
-    phase: str
-    relevant: bool
-    topic_probs: dict[str, float]
-    phase_probs: dict[str, float]
-
-    @property
-    def confidence(self) -> float:
-        """How sure the model is, 0..1: the least decisive topic or phase probability."""
-        topic_margins = [abs(p - 0.5) * 2 for p in self.topic_probs.values()]
-        return min([*topic_margins, max(self.phase_probs.values())])
 
 
 def _hashed(**kwargs: Any) -> Pipeline:
@@ -152,7 +138,7 @@ class TrainedModel:
     params: dict[str, float]
     cv_metrics: dict[str, float]
 
-    def predict(self, rows: Sequence[ClassifyInput]) -> list[Prediction]:
+    def predict(self, rows: Sequence[ClassifyInput]) -> list[Classification]:
         if not rows:
             return []
         x = frame(rows)
@@ -164,8 +150,8 @@ class TrainedModel:
             topics = tuple(t for t, p, th in zip(TOPICS, tp, self.thresholds, strict=True) if p >= th)
             probs = {t: round(float(p), 4) for t, p in zip(TOPICS, tp, strict=True)}
             phases = {ph: round(float(pp[phase_classes.index(ph)]), 4) for ph in PHASES}
-            out.append(Prediction(topics=topics, phase=max(phases, key=lambda k: phases[k]),
-                                  relevant=bool(topics), topic_probs=probs, phase_probs=phases))
+            out.append(Classification(topics=topics, phase=max(phases, key=lambda k: phases[k]),
+                                      relevant=bool(topics), topic_probs=probs, phase_probs=phases))
         return out
 
 
