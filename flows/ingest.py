@@ -24,6 +24,7 @@ from owingest.classify.classifier import load_classifier
 from owingest.config import load_sources
 from owingest.fetch import Fetcher
 from owingest.models import IngestReport, SourceRun
+from owingest.parse.pool import ParserPool
 from owingest.report import report_markdown
 
 
@@ -49,8 +50,9 @@ def _transient_only(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) 
 @task(name="collect-source", task_run_name="collect-{source.id}", cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=[30, 120], retry_jitter_factor=0.5,
       retry_condition_fn=_transient_only)
-async def collect(fetcher: Fetcher, run: pipeline.Run, source: pipeline.AnySource) -> SourceRun:
-    result = await pipeline.collect_source(fetcher, run, source)
+async def collect(fetcher: Fetcher, parser: ParserPool, run: pipeline.Run,
+                  source: pipeline.AnySource) -> SourceRun:
+    result = await pipeline.collect_source(fetcher, parser, run, source)
     if result.transient:
         raise SourceStillFailing(result)
     return result
@@ -75,7 +77,9 @@ async def ingest(sources: str = "sources.yaml", warehouse: str = "warehouse/owin
     run = pipeline.prepare(config, Path(warehouse), only=only, mode="replay" if replay else "live",
                            classifier=load_classifier())
     async with pipeline.open_fetcher(run, replay=Path(replay) if replay else None) as fetcher:
-        states = await asyncio.gather(*(collect(fetcher, run, s, return_state=True) for s in run.sources))
+        with ParserPool() as parser:
+            states = await asyncio.gather(*(collect(fetcher, parser, run, s, return_state=True)
+                                            for s in run.sources))
     report = store(run, [await _result(s) for s in states])
     await acreate_markdown_artifact(markdown=report_markdown(report), key="ingest-summary",
                                     description=f"owingest run {report.run_id}")

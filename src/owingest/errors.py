@@ -48,8 +48,18 @@ class SourceError(OwingestError):
                  retry_after: float | None = None) -> None:
         super().__init__(f"{stage}: {message}")
         self.stage = stage
+        self.message = message
         self.status = status
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # errors cross process boundaries (parser workers): rebuild them with their fields
+        return (_rebuild, (type(self), self.stage, self.message, self.status, self.retry_after))
+
+
+def _rebuild(cls: type[SourceError], stage: str, message: str, status: int | None,
+             retry_after: float | None) -> SourceError:
+    return cls(stage, message, status=status, retry_after=retry_after)
 
 
 class TransientError(SourceError):

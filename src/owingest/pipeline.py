@@ -34,6 +34,7 @@ from owingest.models import (
 )
 from owingest.normalize import normalize_entry
 from owingest.parse import parse_article, parse_document
+from owingest.parse.pool import ParserPool
 
 if TYPE_CHECKING:
     from owingest.classify.classifier import Classifier
@@ -155,7 +156,12 @@ def items_from_documents(source: AnySource, documents: Sequence[FetchedDocument]
     return list(items.values()), seen, problems
 
 
-async def _collect(fetcher: Fetcher, run: Run, source: AnySource, clock: Clock) -> SourceRun:
+def _listing_entries(source: AnySource, document: Document) -> tuple[RawEntry, ...]:
+    return parse_document(source, document).entries
+
+
+async def _collect(fetcher: Fetcher, parser: ParserPool, run: Run, source: AnySource,
+                   clock: Clock) -> SourceRun:
     started = clock()
     state = run.states.get(source.id, SourceState())
     outcome = await fetcher.fetch(source.url, state, accept=_ACCEPT[source.kind])
@@ -169,11 +175,11 @@ async def _collect(fetcher: Fetcher, run: Run, source: AnySource, clock: Clock) 
     documents = [FetchedDocument("listing", n, d) for n, d in enumerate(pages)]
     try:
         if isinstance(source, HtmlSource):
-            entries = parse_document(source, pages[0]).entries
+            entries = await parser.run(_listing_entries, source, pages[0])
             articles, more = await _articles(fetcher, source, entries, run.warehouse)
             documents += articles
             problems += more
-        items, seen, parse_problems = items_from_documents(source, documents, clock())
+        items, seen, parse_problems = await parser.run(items_from_documents, source, documents, clock())
     except SourceError as err:
         # keep the old validators: an unchanged broken document must be fetched and reported again
         return replace(base, finished_at=clock(), documents=tuple(documents), error=str(err),
@@ -183,11 +189,12 @@ async def _collect(fetcher: Fetcher, run: Run, source: AnySource, clock: Clock) 
                    entries_seen=seen, problems=tuple(problems + parse_problems))
 
 
-async def collect_source(fetcher: Fetcher, run: Run, source: AnySource, *, clock: Clock = utc_now) -> SourceRun:
-    """Fetch, parse and normalize one source. Never raises for the source's own failures:
-    an unexpected error in a parser is recorded like any other (the run goes on)."""
+async def collect_source(fetcher: Fetcher, parser: ParserPool, run: Run, source: AnySource, *,
+                         clock: Clock = utc_now) -> SourceRun:
+    """Fetch one source, parse and normalize it in a parser process. Never raises for the
+    source's own failures: an unexpected error in a parser is recorded like any other."""
     try:
-        return await _collect(fetcher, run, source, clock)
+        return await _collect(fetcher, parser, run, source, clock)
     except Exception as err:  # isolation boundary: one broken source never stops the run
         now = clock()
         return SourceRun(source_id=source.id, url=source.url, started_at=now, finished_at=now,
@@ -232,11 +239,12 @@ async def run_ingest(config: SourcesConfig, warehouse: Path, *, only: list[str] 
                   classifier=classifier, clock=clock)
     async with open_fetcher(run, replay=replay, transport=transport) as fetcher:
         async def one(source: AnySource) -> SourceRun:
-            result = await collect_source(fetcher, run, source, clock=clock)
+            result = await collect_source(fetcher, parser, run, source, clock=clock)
             if on_source is not None:
                 on_source(result)
             return result
-        runs = await asyncio.gather(*(one(s) for s in run.sources))
+        with ParserPool() as parser:
+            runs = await asyncio.gather(*(one(s) for s in run.sources))
     return commit(run, runs, clock=clock)
 
 
@@ -245,34 +253,39 @@ def reparse(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = 
     """Re-parse every selected source's newest archived documents: no network at all."""
     run = prepare(config, warehouse, only=only, mode="reparse", classifier=classifier, clock=clock)
     latest = store.latest_documents(warehouse, [s.id for s in run.sources])
-    runs = []
-    for source in run.sources:
-        docs = latest.get(source.id)
-        if not docs:
-            continue
-        start = clock()
-        listing_urls = [e.link for d in docs if isinstance(source, HtmlSource)
-                        for e in _safe_entries(source, d.document) if e.link]
-        articles = store.archived_bodies(warehouse, listing_urls)
+
+    async def all_sources() -> list[SourceRun]:
+        with ParserPool() as parser:
+            found = await asyncio.gather(*(_reparse_one(parser, run, s, latest.get(s.id), clock)
+                                           for s in run.sources))
+        return [r for r in found if r is not None]
+    return commit(run, asyncio.run(all_sources()), clock=clock)
+
+
+async def _reparse_one(parser: ParserPool, run: Run, source: AnySource, docs: list[FetchedDocument] | None,
+                       clock: Clock) -> SourceRun | None:
+    if not docs:
+        return None
+    start = clock()
+    if isinstance(source, HtmlSource):
+        links = [e.link for d in docs for e in await _safe_entries(parser, source, d.document) if e.link]
+        articles = store.archived_bodies(run.warehouse, links)
         docs = docs + [FetchedDocument("article", n, d, archived=True) for n, d in enumerate(articles.values())]
-        state = run.states.get(source.id, SourceState())
-        base = SourceRun(source.id, source.url, start, start, 200, False, 0, state.etag,
-                         state.last_modified, documents=tuple(docs))
-        try:
-            items, seen, problems = items_from_documents(source, docs, start)
-            runs.append(replace(base, finished_at=clock(), items=tuple(items), entries_seen=seen,
-                                problems=tuple(problems)))
-        except SourceError as err:
-            runs.append(replace(base, finished_at=clock(), error=str(err), transient=False))
-    return commit(run, runs, clock=clock)
-
-
-def _safe_entries(source: HtmlSource, document: Document) -> tuple[RawEntry, ...]:
+    state = run.states.get(source.id, SourceState())
+    base = SourceRun(source.id, source.url, start, start, 200, False, 0, state.etag, state.last_modified,
+                     documents=tuple(docs))
     try:
-        return parse_document(source, document).entries
+        items, seen, problems = await parser.run(items_from_documents, source, docs, start)
+    except SourceError as err:
+        return replace(base, finished_at=clock(), error=str(err), transient=False)
+    return replace(base, finished_at=clock(), items=tuple(items), entries_seen=seen, problems=tuple(problems))
+
+
+async def _safe_entries(parser: ParserPool, source: HtmlSource, document: Document) -> tuple[RawEntry, ...]:
+    try:
+        return await parser.run(_listing_entries, source, document)
     except SourceError:
         return ()
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,77 @@
+"""Untrusted documents are parsed in worker processes that are killed at a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from owingest.config import FeedSource
+from owingest.errors import PermanentError
+from owingest.models import Document
+from owingest.parse import parse_document
+from owingest.parse.pool import ParserPool
+from tests import pool_targets
+
+
+def test_work_runs_in_a_worker_and_errors_keep_their_type_and_fields() -> None:
+    async def go() -> None:
+        with ParserPool(workers=1) as pool:
+            assert await pool.run(pool_targets.double, 21) == 42
+            with pytest.raises(PermanentError) as err:
+                await pool.run(pool_targets.refuse)
+            assert str(err.value) == "parse: not a usable feed (text/html)" and err.value.status == 200
+    asyncio.run(go())
+
+
+def test_a_worker_past_its_deadline_is_killed_and_the_pool_recovers() -> None:
+    async def go() -> float:
+        with ParserPool(workers=2, deadline=1.0) as pool:
+            await pool.run(pool_targets.double, 1)  # workers started before the clock runs
+            start = time.monotonic()
+            with pytest.raises(PermanentError, match=r"^parse: gave up after 1 s; the parser process was stopped$"):
+                await pool.run(pool_targets.spin, 60)
+            took = time.monotonic() - start
+            assert await pool.run(pool_targets.double, 2) == 4
+            return took
+    assert asyncio.run(go()) < 30  # bounded: nowhere near the 60 s the worker wanted
+
+
+def test_other_documents_in_flight_survive_a_kill() -> None:
+    async def go() -> list[object]:
+        with ParserPool(workers=2, deadline=1.5) as pool:
+            await pool.run(pool_targets.double, 1)
+            return await asyncio.gather(pool.run(pool_targets.spin, 60), pool.run(pool_targets.spin, 0.5),
+                                        return_exceptions=True)
+    stuck, fine = asyncio.run(go())
+    assert isinstance(stuck, PermanentError)
+    assert fine == "finished"
+
+
+def test_a_worker_cannot_take_more_memory_than_its_limit() -> None:
+    async def go() -> None:
+        with ParserPool(workers=1, memory_limit=512 * 1024**2) as pool:
+            with pytest.raises(MemoryError):
+                await pool.run(pool_targets.hog, 1024)
+            assert await pool.run(pool_targets.double, 3) == 6
+    asyncio.run(go())
+
+
+def test_the_feedparser_author_redos_is_cut_off_at_the_deadline() -> None:
+    author = "<author>" + "a-" * 16000 + "</author>"
+    body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x</title>'
+            f'{author}</item></channel></rss>').encode()
+    doc = Document(url="https://x.example/f", final_url="https://x.example/f", status=200, body=body,
+                   content_type="application/rss+xml", etag=None, last_modified=None)
+    source = FeedSource(id="redos", kind="feed", url="https://x.example/f")
+
+    async def go() -> object:
+        with ParserPool(workers=1, deadline=1.0) as pool:
+            try:
+                return await pool.run(parse_document, source, doc)
+            except PermanentError as err:
+                return err
+    result = asyncio.run(go())
+    # either feedparser finished in time (a fast machine) or the worker was stopped: never a hang
+    assert isinstance(result, PermanentError) and "gave up after 1 s" in str(result) or result.entries
