@@ -85,3 +85,25 @@ def test_the_warehouse_can_come_from_the_environment(tmp_path: Path) -> None:
                     env={"OWINGEST_WAREHOUSE": str(target)})
     assert done.returncode == 0, done.stderr
     assert target.exists()
+
+
+def test_snapshot_writes_a_copy_readable_while_the_live_file_is_busy(tmp_path: Path) -> None:
+    live = tmp_path / "w.duckdb"
+    assert owingest("ingest", "--replay", str(REPO / "snapshot"), "--only", "vllm-releases",
+                    "--warehouse", str(live)).returncode == 0
+    done = owingest("snapshot", "--warehouse", str(live))
+    assert done.returncode == 0, done.stderr
+    copy = tmp_path / "w.snapshot.duckdb"
+    assert done.stdout.strip() == f"wrote {copy}"
+    parquet = owingest("snapshot", "--parquet", "--out", str(tmp_path / "pq"), "--warehouse", str(live))
+    assert parquet.returncode == 0, parquet.stderr
+    import duckdb
+
+    writer = duckdb.connect(str(live))  # the live file is now busy; the copies still read
+    try:
+        con = duckdb.connect(str(copy), read_only=True)
+        assert con.execute("SELECT count(*) FROM items").fetchone() == (12,)
+        con.close()
+        assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'pq' / 'items.parquet'}'").fetchall() == [(12,)]
+    finally:
+        writer.close()

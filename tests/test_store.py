@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,24 +144,53 @@ def test_raw_documents_are_archived_once_and_readable_back(tmp_path: Path) -> No
         ("gzip", 16), ("gzip", 17)]
 
 
-def test_a_warehouse_locked_by_another_process_is_a_one_line_error(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
-    with connect(path):
-        pass
+def _holder(path: Path) -> subprocess.Popen[str]:
+    """Another process holding the warehouse open (as an analyst's duckdb session would)."""
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys, time
+        import duckdb, sys
         con = duckdb.connect({str(path)!r})
         print("ready", flush=True)
         sys.stdin.readline()
+        con.close()
+        print("released", flush=True)
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_a_warehouse_held_past_the_wait_bound_is_a_one_line_error(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "w.duckdb"
+    with connect(path):
+        pass
+    monkeypatch.setenv("OWINGEST_LOCK_WAIT", "0.5")
+    holder = _holder(path)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         with pytest.raises(WarehouseError) as err:
             commit(path, [run("a")])
         assert str(err.value).startswith(f"warehouse: cannot open {path}: ")
         assert "\n" not in str(err.value)
     finally:
         holder.communicate("\n", timeout=30)
+    assert rows(path, "SELECT count(*) FROM runs") == [(0,)]  # nothing half-written
+
+
+def test_a_run_waits_for_a_warehouse_another_process_holds_then_completes(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "w.duckdb"
+    with connect(path):
+        pass
+    monkeypatch.setenv("OWINGEST_LOCK_WAIT", "60")
+    holder = _holder(path)
+    release = threading.Timer(1.0, lambda: holder.stdin and (holder.stdin.write("\n"), holder.stdin.flush()))
+    release.start()
+    try:
+        report = commit(path, [run("a", [item("a", "Mistral Small 3", "https://mistral.ai/news/mistral-small-3")])])
+    finally:
+        release.join()
+        holder.wait(timeout=30)
+    assert report.items_new == 1
+    assert rows(path, "SELECT count(*) FROM items") == [(1,)]
 
 
 def test_a_file_that_is_not_duckdb_is_a_clear_error_and_stays_untouched(tmp_path: Path) -> None:

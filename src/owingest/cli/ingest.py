@@ -124,6 +124,26 @@ def sources_check(sources: SourcesOpt = Path("sources.yaml")) -> None:
     out.print("ok: " + ", ".join(f"{n} {k}" for k, n in by_kind.items()), highlight=False)
 
 
+def snapshot(warehouse: WarehouseOpt = None,
+             destination: Annotated[Path | None, typer.Option("--out", help="Where to write the copy "
+                                                       "[default: beside the warehouse, NAME.snapshot.duckdb].")] = None,
+             parquet: Annotated[bool, typer.Option("--parquet", help="Write a folder of Parquet files "
+                                                   "instead of a DuckDB file.")] = False) -> None:
+    """Write a consistent copy of the warehouse for long read sessions (notebooks, BI tools).
+
+    Example: owingest snapshot --parquet --out exports/owingest
+    """
+    from owingest.store.snapshot import snapshot_duckdb, snapshot_parquet
+
+    target = warehouse_path(warehouse)
+    if not target.exists():
+        raise fail(f"{target}: no warehouse yet (run `owingest ingest` first)")
+    default = target.with_name(target.stem + (".parquet" if parquet else ".snapshot.duckdb"))
+    writer = snapshot_parquet if parquet else snapshot_duckdb
+    written = guard(lambda: writer(target, destination or default))
+    out.print(f"wrote {written}", highlight=False)
+
+
 def serve(project: Annotated[Path, typer.Option("--project", help="Folder holding prefect.yaml and flows/.")]
           = Path(".")) -> None:
     """Serve the deployments of prefect.yaml (their cron schedules) from this machine.
@@ -138,5 +158,6 @@ def serve(project: Annotated[Path, typer.Option("--project", help="Folder holdin
 def register(app: typer.Typer) -> None:
     app.command()(ingest)
     app.command()(reparse)
+    app.command()(snapshot)
     app.command()(serve)
     app.add_typer(sources_app, name="sources")

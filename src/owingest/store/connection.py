@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from owingest.errors import WarehouseError
 
-__all__ = ["STORAGE_VERSION", "connect", "migrations"]
+__all__ = ["STORAGE_VERSION", "connect", "migrations", "quote_path", "waiting_for_lock"]
+
+T = TypeVar("T")
 
 #: Files are created in this storage format so that duckdb 1.4+ clients
 #: (the duckdb CLI among them) can read them, even after later writes.
@@ -45,14 +49,15 @@ def _create(path: Path) -> None:
         leftover.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{_quote(tmp)}' AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute(f"ATTACH '{quote_path(tmp)}' AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("DETACH wh")
     finally:
         con.close()
     os.replace(tmp, path)
 
 
-def _quote(path: Path) -> str:
+def quote_path(path: Path) -> str:
+    """A path as a SQL string literal's content."""
     return str(path).replace("'", "''")
 
 
@@ -75,17 +80,44 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CHECKPOINT")  # schema changes never wait in the WAL
 
 
+def _lock_wait() -> float:
+    """Seconds to keep retrying a warehouse another process holds ($OWINGEST_LOCK_WAIT, default 120)."""
+    try:
+        return max(0.0, float(os.environ.get("OWINGEST_LOCK_WAIT", "120")))
+    except ValueError:
+        return 120.0
+
+
+def waiting_for_lock(path: Path, opener: Callable[[], T]) -> T:
+    """Run ``opener``, retrying with bounded exponential backoff while another process holds
+    the file (an analyst's session, an overlapping run); never two writers at once."""
+    deadline = time.monotonic() + _lock_wait()
+    delay = 0.05
+    while True:
+        try:
+            return opener()
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or time.monotonic() + delay > deadline:
+                raise WarehouseError(f"warehouse: cannot open {path}: {_first_line(err)}") from err
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        except duckdb.Error as err:
+            raise WarehouseError(f"warehouse: {path} is not a usable DuckDB file: {_first_line(err)}") from err
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    return waiting_for_lock(path, lambda: duckdb.connect(str(path), read_only=read_only))
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open ``path`` (creating and migrating it when writable), yield, close."""
-    try:
-        if not read_only and not path.exists():
+    if not read_only and not path.exists():
+        try:
             _create(path)
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as err:
-        raise WarehouseError(f"warehouse: cannot open {path}: {_first_line(err)}") from err
-    except duckdb.Error as err:
-        raise WarehouseError(f"warehouse: {path} is not a usable DuckDB file: {_first_line(err)}") from err
+        except duckdb.Error as err:
+            raise WarehouseError(f"warehouse: cannot create {path}: {_first_line(err)}") from err
+    con = _open(path, read_only)
     try:
         con.execute("SET TimeZone = 'UTC'")
         if not read_only:
