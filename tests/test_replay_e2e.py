@@ -93,7 +93,7 @@ def test_the_duckdb_cli_reads_the_warehouse(warehouse: Path) -> None:
     assert int(done.stdout.strip()) == sql(warehouse, "SELECT count(*) FROM items")[0][0]
 
 
-def test_a_second_run_adds_nothing_and_every_source_is_not_modified_or_still_broken(warehouse: Path) -> None:
+def test_a_second_run_adds_nothing_and_every_source_is_not_modified_or_backing_off(warehouse: Path) -> None:
     before = sql(warehouse, "SELECT * FROM items ORDER BY item_id")
     done = owingest("ingest", "--replay", "snapshot", "--warehouse", str(warehouse))
     assert done.returncode == 0, done.stderr
@@ -101,13 +101,21 @@ def test_a_second_run_adds_nothing_and_every_source_is_not_modified_or_still_bro
     assert after == before
     last = sql(warehouse, "SELECT source_id, not_modified, items_new, items_updated, error FROM fetches "
                           "WHERE run_id = (SELECT max(run_id) FROM runs)")
-    assert len(last) == 40
     broken = {"google-research-blog", "hf-ibm-granite"}
-    assert all(nm and new == 0 and upd == 0 for sid, nm, new, upd, _ in last if sid not in broken)
-    assert {sid for sid, nm, _, _, err in last if err} == broken
-    [(failures,)] = sql(warehouse, "SELECT min(consecutive_failures) FROM sources WHERE source_id IN "
-                                   "('google-research-blog', 'hf-ibm-granite')")
-    assert failures == 2
+    assert len(last) == 38 and not broken & {row[0] for row in last}
+    assert all(nm and new == 0 and upd == 0 and err is None for _, nm, new, upd, err in last)
+    assert "hf-ibm-granite: failing, backing off until" in done.stdout.replace("\n", " ")
+    health = dict(sql(warehouse, "SELECT source_id, health FROM source_health WHERE source_id IN "
+                                 "('google-research-blog', 'hf-ibm-granite')"))
+    assert health == dict.fromkeys(broken, "backing off")
+
+
+def test_naming_a_backing_off_source_tries_it_now(warehouse: Path) -> None:
+    done = owingest("ingest", "--replay", "snapshot", "--only", "hf-ibm-granite", "--warehouse", str(warehouse))
+    assert done.returncode == 1  # it was tried, and failed again
+    [(failures, later)] = sql(warehouse, "SELECT consecutive_failures, next_attempt_at > now() + INTERVAL 20 MINUTE "
+                                         "FROM sources WHERE source_id = 'hf-ibm-granite'")
+    assert failures == 2 and later
 
 
 def test_reparse_rebuilds_the_same_items_without_the_network(warehouse: Path) -> None:

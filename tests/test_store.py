@@ -133,6 +133,21 @@ def test_source_health_counts_failures_and_keeps_validators(tmp_path: Path) -> N
     assert rows(path, "SELECT last_attempt_at, consecutive_failures FROM sources WHERE source_id='b'") == [(None, 0)]
 
 
+def test_a_failing_source_backs_off_exponentially_up_to_48_hours_and_recovers(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    waits = []
+    for n in range(1, 12):
+        at = T0 + timedelta(days=n)
+        commit(path, [run("a", error="fetch: HTTP 503 Service Unavailable", status=503)], at, f"r{n}")
+        [(until,)] = rows(path, "SELECT next_attempt_at FROM sources WHERE source_id = 'a'")
+        waits.append((until - at).total_seconds())
+    assert all(0.5 * 900 * 2 ** i <= w <= 900 * 2 ** i for i, w in enumerate(waits[:7]))
+    assert waits[4] > waits[0] * 4
+    assert max(waits) <= 48 * 3600 and waits[-1] >= 24 * 3600
+    commit(path, [run("a")], T0 + timedelta(days=20), "ok")
+    assert rows(path, "SELECT consecutive_failures, next_attempt_at FROM sources WHERE source_id = 'a'") == [(0, None)]
+
+
 def test_raw_documents_are_archived_once_and_readable_back(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     commit(path, [run("a", body=b"<rss>first</rss>")], run_id="r1")

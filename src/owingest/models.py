@@ -32,6 +32,7 @@ class SourceState:
 
     etag: str | None = None
     last_modified: str | None = None
+    next_attempt_at: datetime | None = None   # a failing source backs off until then
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,7 @@ class IngestReport:
     started_at: datetime
     finished_at: datetime
     sources: tuple[SourceReport, ...]
+    backing_off: tuple[tuple[str, datetime], ...] = ()   # failing sources not asked this run
 
     @property
     def items_new(self) -> int:

@@ -67,16 +67,23 @@ class Run:
     states: dict[str, SourceState]
     warehouse: Path
     classifier: Classifier | None = None
+    backing_off: tuple[tuple[str, datetime], ...] = ()   # failing sources skipped this run, until when
 
 
 def prepare(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
             mode: str = "live", classifier: Classifier | None = None, clock: Clock = utc_now) -> Run:
-    """Select the sources and read their fetch state (a short read of the warehouse)."""
+    """Select the sources and read their fetch state (a short read of the warehouse). A failing
+    source still backing off is skipped, unless it is named with ``only``."""
     started = clock()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-    sources = config.select(only)
-    return Run(run_id, mode, started, config, sources, store.source_states(warehouse), warehouse,
-               classifier)
+    states = store.source_states(warehouse)
+    selected = config.select(only)
+    waiting = {s.id: states[s.id].next_attempt_at for s in selected
+               if not only and mode != "reparse" and s.id in states
+               and (states[s.id].next_attempt_at or started) > started}
+    sources = tuple(s for s in selected if s.id not in waiting)
+    return Run(run_id, mode, started, config, sources, states, warehouse, classifier,
+               tuple((sid, until) for sid, until in waiting.items() if until is not None))
 
 
 def open_fetcher(run: Run, *, replay: Path | None = None,
@@ -225,9 +232,10 @@ def classify_runs(run: Run, runs: Sequence[SourceRun]) -> list[SourceRun]:
 def commit(run: Run, runs: Sequence[SourceRun], *, clock: Clock = utc_now) -> IngestReport:
     """Label the run's items and store its batches in one transaction."""
     runs = classify_runs(run, runs)
-    return store.commit_run(run.warehouse, run_id=run.run_id, mode=run.mode,
-                            started_at=run.started_at, finished_at=clock(),
-                            sources=run.config.sources, runs=runs)
+    report = store.commit_run(run.warehouse, run_id=run.run_id, mode=run.mode,
+                              started_at=run.started_at, finished_at=clock(),
+                              sources=run.config.sources, runs=runs)
+    return replace(report, backing_off=run.backing_off)
 
 
 async def run_ingest(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,

@@ -23,6 +23,8 @@ def report_markdown(report: IngestReport) -> str:
         "| source | status | seen | new | updated | error / problems |",
         "|---|---|---:|---:|---:|---|",
     ]
+    for source_id, until in report.backing_off:
+        lines.append(f"| {source_id} | backing off until {until:%Y-%m-%d %H:%M} UTC | 0 | 0 | 0 | failing |")
     for s in sorted(report.sources, key=lambda s: (s.error is None, s.source_id)):
         status = "not modified" if s.not_modified else ("failed" if s.error else str(s.status))
         note = s.error or "; ".join(s.problems)

@@ -55,6 +55,9 @@ def _report_table(report: IngestReport) -> Table:
 
 def _print_report(report: IngestReport) -> None:
     out.print(_report_table(report))
+    for source_id, until in report.backing_off:
+        out.print(f"{source_id}: failing, backing off until {until:%Y-%m-%d %H:%M} UTC "
+                  f"(name it with --only to try now)", style="yellow", highlight=False)
     out.print(f"{len(report.sources)} sources, {len(report.failed)} failed; "
               f"{report.items_new} new items, {report.items_updated} updated.", highlight=False)
 

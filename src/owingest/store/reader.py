@@ -13,12 +13,12 @@ __all__ = ["archived_bodies", "latest_documents", "source_states"]
 
 
 def source_states(path: Path) -> dict[str, SourceState]:
-    """The validators (ETag, Last-Modified) kept from each source's previous run."""
+    """The validators (ETag, Last-Modified) kept from each source's previous run, and its backoff."""
     if not path.exists():
         return {}
     with connect(path) as con:
-        rows = con.execute("SELECT source_id, etag, last_modified FROM sources").fetchall()
-    return {r[0]: SourceState(etag=r[1], last_modified=r[2]) for r in rows}
+        rows = con.execute("SELECT source_id, etag, last_modified, next_attempt_at FROM sources").fetchall()
+    return {r[0]: SourceState(etag=r[1], last_modified=r[2], next_attempt_at=r[3]) for r in rows}
 
 
 def _document(url: str, final_url: str, content_type: str | None, body: bytes) -> Document:

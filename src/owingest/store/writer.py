@@ -209,11 +209,14 @@ def _write_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[AnySource],
     con.register("batch_sources", pa.Table.from_pylist(rows))
     con.execute("""
         INSERT INTO sources (source_id, kind, url, name, lab, tags, enabled, etag, last_modified,
-                             last_status, last_attempt_at, last_success_at, consecutive_failures, last_error)
+                             last_status, last_attempt_at, last_success_at, consecutive_failures, last_error,
+                             next_attempt_at)
         SELECT source_id, kind, url, name, lab, tags, enabled,
                CASE WHEN ran THEN etag END, CASE WHEN ran THEN last_modified END,
                last_status, CASE WHEN ran THEN attempted_at END, CASE WHEN ok THEN attempted_at END,
-               CASE WHEN ran AND NOT ok THEN 1 ELSE 0 END, error
+               CASE WHEN ran AND NOT ok THEN 1 ELSE 0 END, error,
+               CASE WHEN ran AND NOT ok THEN attempted_at + to_seconds(
+                   450 + (hash(source_id || ':0') % 1000) * 0.45) END
         FROM batch_sources
         ON CONFLICT (source_id) DO UPDATE SET
             kind = excluded.kind, url = excluded.url, name = excluded.name, lab = excluded.lab,
@@ -228,6 +231,15 @@ def _write_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[AnySource],
                 WHEN excluded.last_attempt_at IS NULL THEN sources.consecutive_failures
                 WHEN excluded.last_success_at IS NOT NULL THEN 0
                 ELSE sources.consecutive_failures + 1 END,
+            -- backoff: 15 min doubling per failure, capped at 48 h, with a per-source jitter
+            -- of 50-100 % (deterministic, from the id and the failure count)
+            next_attempt_at = CASE
+                WHEN excluded.last_attempt_at IS NULL THEN sources.next_attempt_at
+                WHEN excluded.last_success_at IS NOT NULL THEN NULL
+                ELSE excluded.last_attempt_at + to_seconds(
+                    least(172800, 900 * pow(2, least(sources.consecutive_failures, 20)))
+                    * (0.5 + (hash(sources.source_id || ':' || sources.consecutive_failures) % 1000) / 2000.0))
+                END,
             last_error = CASE WHEN excluded.last_attempt_at IS NULL THEN sources.last_error
                               ELSE excluded.last_error END""")
     con.unregister("batch_sources")
