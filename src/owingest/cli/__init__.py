@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from owingest.cli import ingest, model
+from owingest.cli import extract, ingest, model
 from owingest.cli.common import err
 
 __all__ = ["app", "main"]
@@ -17,6 +17,7 @@ app = typer.Typer(help="owingest: a DuckDB warehouse of open-weights AI progress
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 ingest.register(app)
 model.register(app)
+extract.register(app)
 
 
 def main() -> None:
