@@ -77,6 +77,17 @@ def test_github_prereleases_and_nightlies_are_flagged(warehouse: Path) -> None:
     assert all(f == ["nightly"] for tag, f in flags.items() if tag.startswith("b") and tag[1:].isdigit())
 
 
+def test_release_facts_are_stored_for_items_that_name_a_model(warehouse: Path) -> None:
+    facts = dict(sql(warehouse, "SELECT i.url, [f.family, f.license, f.open_weights] FROM item_facts f "
+                                "JOIN items i USING (item_id) WHERE i.url LIKE 'https://huggingface.co/openai/gpt-oss%'"))
+    assert facts["https://huggingface.co/openai/gpt-oss-120b"] == ["gpt-oss", "apache-2.0", "open"]
+    [(with_facts, hub, hub_with_facts)] = sql(warehouse, """
+        SELECT count(f.item_id), count(*) FILTER (WHERE i.kind = 'hf_models'),
+               count(f.item_id) FILTER (WHERE i.kind = 'hf_models')
+        FROM items i LEFT JOIN item_facts f USING (item_id)""")
+    assert hub_with_facts == hub and with_facts > hub
+
+
 @pytest.mark.parametrize("query", QUERIES, ids=[q.stem for q in QUERIES])
 def test_every_example_query_runs_in_the_duckdb_cli(warehouse: Path, query: Path) -> None:
     done = subprocess.run([str(DUCKDB_CLI), "-readonly", str(warehouse), "-f", str(query)],

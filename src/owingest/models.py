@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from owingest.extract.facts import ReleaseFacts
+
 __all__ = [
     "Classification",
     "DateCandidate",
@@ -125,6 +127,7 @@ class Item:
     fingerprint: str | None
     content_hash: str
     classification: Classification | None = None
+    facts: ReleaseFacts | None = None     # set when the item names a known model family
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from owingest import store
 from owingest.classify.records import ClassifyInput
 from owingest.config import FeedSource, HtmlSource, HubSource, SourcesConfig
 from owingest.errors import SourceError
+from owingest.extract import ReleaseFacts, extract_facts
 from owingest.fetch import Fetcher, ReplayTransport
 from owingest.models import (
     Document,
@@ -39,7 +40,7 @@ from owingest.parse.pool import ParserPool
 if TYPE_CHECKING:
     from owingest.classify.classifier import Classifier
 
-__all__ = ["Clock", "ReclassifyReport", "Run", "classify_runs", "collect_source", "commit",
+__all__ = ["Clock", "ReclassifyReport", "Run", "classify_runs", "collect_source", "commit", "extract_runs",
            "items_from_documents", "open_fetcher", "prepare", "reclassify", "reparse", "run_ingest"]
 
 AnySource = FeedSource | HubSource | HtmlSource
@@ -229,9 +230,23 @@ def classify_runs(run: Run, runs: Sequence[SourceRun]) -> list[SourceRun]:
     return [replace(r, items=tuple(replace(i, classification=next(labels)) for i in r.items)) for r in runs]
 
 
+def _facts(item: Item, source: AnySource | None) -> ReleaseFacts | None:
+    facts = extract_facts(title=item.title, summary=item.summary, source_kind=item.kind,
+                          source_lab=source.lab if source else None, meta=item.meta,
+                          published=item.published_at.date() if item.published_at else None)
+    return facts if facts.family or item.kind == "hf_models" else None
+
+
+def extract_runs(run: Run, runs: Sequence[SourceRun]) -> list[SourceRun]:
+    """Read the release facts of every item of the run (kept when it names a known family)."""
+    by_id = {s.id: s for s in run.config.sources}
+    return [replace(r, items=tuple(replace(i, facts=_facts(i, by_id.get(r.source_id))) for i in r.items))
+            for r in runs]
+
+
 def commit(run: Run, runs: Sequence[SourceRun], *, clock: Clock = utc_now) -> IngestReport:
-    """Label the run's items and store its batches in one transaction."""
-    runs = classify_runs(run, runs)
+    """Label the run's items, read their release facts, and store the batches in one transaction."""
+    runs = extract_runs(run, classify_runs(run, runs))
     report = store.commit_run(run.warehouse, run_id=run.run_id, mode=run.mode,
                               started_at=run.started_at, finished_at=clock(),
                               sources=run.config.sources, runs=runs)

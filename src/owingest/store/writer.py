@@ -157,6 +157,29 @@ def _write_items(con: duckdb.DuckDBPyConnection, plan: _Plan, now: datetime) -> 
         con.unregister("batch_links")
 
 
+_FACT_SCHEMA = pa.schema([
+    ("item_id", pa.string()), ("lab", pa.string()), ("family", pa.string()),
+    ("models", pa.list_(pa.string())), ("total_params_b", pa.float64()), ("active_params_b", pa.float64()),
+    ("context_tokens", pa.int64()), ("license", pa.string()), ("open_weights", pa.string()),
+    ("modalities", pa.list_(pa.string())), ("reasoning", pa.bool_()), ("extracted_at", _TS),
+])
+
+
+def _write_facts(con: duckdb.DuckDBPyConnection, plan: _Plan, now: datetime) -> None:
+    """The release facts of the items this batch inserts or updates (replacing older readings)."""
+    written = {**plan.inserts, **plan.updates}
+    rows = [{"item_id": item_id, "lab": f.lab, "family": f.family, "models": list(f.models),
+             "total_params_b": f.total_params_b, "active_params_b": f.active_params_b,
+             "context_tokens": f.context_tokens, "license": f.license, "open_weights": f.open_weights,
+             "modalities": list(f.modalities), "reasoning": f.reasoning, "extracted_at": now}
+            for item_id, item in written.items() if (f := item.facts) is not None]
+    if not rows:
+        return
+    con.register("batch_facts", pa.Table.from_pylist(rows, schema=_FACT_SCHEMA))
+    con.execute("INSERT OR REPLACE INTO item_facts SELECT * FROM batch_facts")
+    con.unregister("batch_facts")
+
+
 def _write_documents(con: duckdb.DuckDBPyConnection, run_id: str, runs: Sequence[SourceRun],
                      now: datetime) -> None:
     raws: dict[str, bytes] = {}
@@ -285,6 +308,7 @@ def commit_run(path: Path, *, run_id: str, mode: str, started_at: datetime, fini
             by_id, by_fp = _known(con, items) if items else ({}, {})
             plan = _plan(runs, by_id, by_fp)
             _write_items(con, plan, finished_at)
+            _write_facts(con, plan, finished_at)
             _write_documents(con, run_id, runs, finished_at)
             # a reparse contacts no source: it changes neither their state nor `fetches`
             fetched = () if mode == "reparse" else runs
