@@ -40,7 +40,7 @@ from owingest.parse.pool import ParserPool
 if TYPE_CHECKING:
     from owingest.classify.classifier import Classifier
 
-__all__ = ["Clock", "ReclassifyReport", "Run", "classify_runs", "collect_source", "commit", "extract_runs",
+__all__ = ["Clock", "ReclassifyReport", "Run", "classify_runs", "collect_source", "commit",
            "items_from_documents", "open_fetcher", "prepare", "reclassify", "reparse", "run_ingest"]
 
 AnySource = FeedSource | HubSource | HtmlSource
@@ -141,10 +141,18 @@ def _with_article(entry: RawEntry, article: Document | None) -> RawEntry:
     return replace(entry, dates=dates, summary_html=summary)
 
 
+def _facts(item: Item, source: AnySource | None) -> ReleaseFacts | None:
+    facts = extract_facts(title=item.title, summary=item.summary, source_kind=item.kind,
+                          source_lab=source.lab if source else None, meta=item.meta,
+                          published=item.published_at.date() if item.published_at else None)
+    return facts if facts.family or item.kind == "hf_models" else None
+
+
 def items_from_documents(source: AnySource, documents: Sequence[FetchedDocument], now: datetime
                          ) -> tuple[list[Item], int, list[str]]:
-    """Parse and normalize a source's documents: (items, entries seen, problems).
-    Raises ``SourceError`` when a listing document is unusable."""
+    """Parse and normalize a source's documents and read each item's release facts:
+    (items, entries seen, problems). Runs in a parser worker. Raises ``SourceError`` when a
+    listing document is unusable."""
     listings = [d for d in documents if d.role == "listing"]
     articles = {d.document.url: d.document for d in documents if d.role == "article"}
     items: dict[str, Item] = {}
@@ -159,8 +167,8 @@ def items_from_documents(source: AnySource, documents: Sequence[FetchedDocument]
                 entry = _with_article(entry, articles.get(entry.link))
             item = normalize_entry(entry, source_id=source.id, kind=source.kind,
                                    base_url=fetched.document.final_url, now=now)
-            if item is not None:
-                items.setdefault(item.item_id, item)
+            if item is not None and item.item_id not in items:
+                items[item.item_id] = replace(item, facts=_facts(item, source))
     return list(items.values()), seen, problems
 
 
@@ -230,23 +238,9 @@ def classify_runs(run: Run, runs: Sequence[SourceRun]) -> list[SourceRun]:
     return [replace(r, items=tuple(replace(i, classification=next(labels)) for i in r.items)) for r in runs]
 
 
-def _facts(item: Item, source: AnySource | None) -> ReleaseFacts | None:
-    facts = extract_facts(title=item.title, summary=item.summary, source_kind=item.kind,
-                          source_lab=source.lab if source else None, meta=item.meta,
-                          published=item.published_at.date() if item.published_at else None)
-    return facts if facts.family or item.kind == "hf_models" else None
-
-
-def extract_runs(run: Run, runs: Sequence[SourceRun]) -> list[SourceRun]:
-    """Read the release facts of every item of the run (kept when it names a known family)."""
-    by_id = {s.id: s for s in run.config.sources}
-    return [replace(r, items=tuple(replace(i, facts=_facts(i, by_id.get(r.source_id))) for i in r.items))
-            for r in runs]
-
-
 def commit(run: Run, runs: Sequence[SourceRun], *, clock: Clock = utc_now) -> IngestReport:
-    """Label the run's items, read their release facts, and store the batches in one transaction."""
-    runs = extract_runs(run, classify_runs(run, runs))
+    """Label the run's items and store its batches in one transaction."""
+    runs = classify_runs(run, runs)
     report = store.commit_run(run.warehouse, run_id=run.run_id, mode=run.mode,
                               started_at=run.started_at, finished_at=clock(),
                               sources=run.config.sources, runs=runs)
