@@ -13,13 +13,13 @@ from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from owingest import pipeline
+from owingest import relabel as relabeling
 from owingest.classify.classifier import load_classifier
 
 
 @task(name="relabel", cache_policy=NO_CACHE)
-def relabel(warehouse: str, model: str | None) -> pipeline.ReclassifyReport:
-    return pipeline.reclassify(Path(warehouse), load_classifier(model))
+def relabel(warehouse: str, model: str | None) -> relabeling.ReclassifyReport:
+    return relabeling.reclassify(Path(warehouse), load_classifier(model))
 
 
 @flow(name="reclassify", description="Relabel every stored item with the current model.")

@@ -40,8 +40,8 @@ from owingest.parse.pool import ParserPool
 if TYPE_CHECKING:
     from owingest.classify.classifier import Classifier
 
-__all__ = ["Clock", "ReclassifyReport", "Run", "classify_runs", "collect_source", "commit",
-           "items_from_documents", "open_fetcher", "prepare", "reclassify", "reparse", "run_ingest"]
+__all__ = ["Clock", "Run", "classify_runs", "collect_source", "commit",
+           "items_from_documents", "open_fetcher", "prepare", "reparse", "run_ingest"]
 
 AnySource = FeedSource | HubSource | HtmlSource
 Clock = Callable[[], datetime]
@@ -303,41 +303,3 @@ async def _safe_entries(parser: ParserPool, source: HtmlSource, document: Docume
         return await parser.run(_listing_entries, source, document)
     except SourceError:
         return ()
-
-
-@dataclass(frozen=True, slots=True)
-class ReclassifyReport:
-    """What a relabeling changed: per topic, items that gained or lost it; phase changes."""
-
-    model_version: str
-    items: int
-    human: int
-    gained: dict[str, int]
-    lost: dict[str, int]
-    phase_changed: int
-
-
-def reclassify(warehouse: Path, classifier: Classifier, *, batch: int = 5000,
-               clock: Clock = utc_now) -> ReclassifyReport:
-    """Relabel every stored item with ``classifier``, without refetching; people's labels stay."""
-    rows = store.label_rows(warehouse)
-    gained = dict.fromkeys(("release", "infra", "safety"), 0)
-    lost = dict(gained)
-    changed = 0
-    now = clock()
-    for start in range(0, len(rows), batch):
-        chunk = rows[start:start + batch]
-        labels = classifier.classify([ClassifyInput(
-            title=r.title, summary=r.summary, source_kind=r.kind, source_lab=r.lab, source_tags=r.tags,
-            published=r.published_at.date() if r.published_at else None) for r in chunk])
-        for row, new in zip(chunk, labels, strict=True):
-            if row.label_source == "human":
-                continue
-            old = set(row.topics or ())
-            for topic in gained:
-                gained[topic] += topic in new.topics and topic not in old
-                lost[topic] += topic in old and topic not in new.topics
-            changed += row.phase is not None and row.phase != new.phase
-        store.write_predictions(warehouse, [(r.item_id, c) for r, c in zip(chunk, labels, strict=True)], now)
-    return ReclassifyReport(classifier.version, len(rows), sum(r.label_source == "human" for r in rows),
-                            gained, lost, changed)

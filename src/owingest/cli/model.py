@@ -132,7 +132,7 @@ def reclassify(warehouse: WarehouseOpt = None, model: ModelOpt = None) -> None:
     Example: owingest reclassify
     """
     from owingest.classify.classifier import load_classifier
-    from owingest.pipeline import reclassify as relabel
+    from owingest.relabel import reclassify as relabel
 
     target = warehouse_path(warehouse)
     if not target.exists():
