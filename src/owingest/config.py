@@ -73,10 +73,6 @@ class _SourceBase(BaseModel):
     def _url_is_http(cls, value: str) -> str:
         return _check_url(value)
 
-    @property
-    def display_name(self) -> str:
-        return self.name or self.id
-
 
 class FeedSource(_SourceBase):
     kind: Literal["feed"]
