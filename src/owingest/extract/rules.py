@@ -89,6 +89,11 @@ class Gazetteer:
     def lab_of(self, name: str | None) -> str | None:
         return self.labs.get(name.strip().lower()) if name else None
 
+    def family_lab(self, family: str) -> str | None:
+        """The lab of a family, given its name as extraction reports it ("Qwen3-Coder")."""
+        mentions = find_mentions(family, self)
+        return mentions[0].family.lab if mentions else None
+
     def known(self, names: Iterable[str]) -> dict[str, Any]:
         """Facts of the known models among ``names``; the sizes are those of the largest."""
         hits = [model.facts for name in names for model in self.models if model.pattern.search(name)]
