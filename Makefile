@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: the main job end to end, offline, on the bundled snapshot
+## run: the main job end to end, offline, on the bundled snapshot, then the digest of its latest week
 run: install
 	$(BIN)/owingest sources check
 	$(BIN)/owingest ingest --replay snapshot --warehouse warehouse/owingest.duckdb
+	$(BIN)/owingest digest --week latest --warehouse warehouse/owingest.duckdb
 
 ## test: the whole test suite
 test: install

@@ -98,7 +98,7 @@ def test_plain_flow_runs_print_no_traceback_and_no_error_line(tmp_path: Path) ->
 def test_serve_builds_the_deployments_declared_in_prefect_yaml() -> None:
     declared = read_deployments(REPO)
     built = build_deployments(REPO)
-    assert [d.name for d in built] == [d["name"] for d in declared] == ["ingest-hourly", "reclassify"]
+    assert [d.name for d in built] == [d["name"] for d in declared] == ["ingest-hourly", "reclassify", "weekly-digest"]
     assert built[1].schedules in (None, [])
     schedule = built[0].schedules[0].schedule
     assert (schedule.cron, schedule.timezone) == ("17 * * * *", "UTC")

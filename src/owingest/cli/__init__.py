@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from owingest.cli import extract, ingest, model
+from owingest.cli import digest, extract, ingest, model
 from owingest.cli.common import err
 
 __all__ = ["app", "main"]
@@ -18,6 +18,7 @@ app = typer.Typer(help="owingest: a DuckDB warehouse of open-weights AI progress
 ingest.register(app)
 model.register(app)
 extract.register(app)
+digest.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,83 @@
+"""The ``weekly_digest`` flow: Prefect wiring only. The work is in ``owingest.digest``.
+
+Scheduled on Mondays at 07:00 UTC (prefect.yaml), it writes the digest of the
+ISO week that just ended (or the ``week`` given) under ``out`` and publishes the
+headline table as the markdown artifact ``digest-headline``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from owingest import digest as digests
+
+
+@task(name="write-digest", cache_policy=NO_CACHE)
+def write(
+    warehouse: str, period: digests.Period, out: str, formats: str, top: int
+) -> digests.Written:
+    return digests.write_digest(
+        Path(warehouse), period, Path(out), formats=digests.parse_formats(formats), top=top
+    )
+
+
+def _period(warehouse: str, week: str | None) -> digests.Period:
+    now = datetime.now(UTC)  # the flow is the edge: the clock is read here only
+    if week is None:
+        return digests.last_complete_week(now)
+    if week.strip().lower() == "latest":
+        return digests.latest_week(Path(warehouse), now)
+    return digests.parse_week(week)
+
+
+@flow(
+    name="weekly_digest",
+    description="Write the weekly digest (Markdown, HTML, JSON, charts) "
+    "and refresh the digest archive and feed.",
+)
+async def weekly_digest(
+    warehouse: str = "warehouse/owingest.duckdb",
+    out: str | None = None,
+    week: str | None = None,
+    formats: str = "md,html,json",
+    top: int = 20,
+) -> dict[str, Any]:
+    period = _period(warehouse, week)
+    written = write(warehouse, period, out or str(Path(warehouse).parent / "digests"), formats, top)
+    d = written.digest
+    await acreate_markdown_artifact(
+        key="digest-headline",
+        markdown=digests.headline_markdown(d),
+        description=f"owingest digest {period.label}",
+    )
+    return {
+        "period": period.label,
+        "folder": str(written.folder),
+        "items": d.current.items,
+        "on_topic": d.current.on_topic,
+        "releases": d.current.releases,
+        "files": [str(f) for f in written.files],
+    }
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from runner import run
+
+    parser = argparse.ArgumentParser(description="Run the weekly digest flow once.")
+    parser.add_argument("--warehouse", default="warehouse/owingest.duckdb")
+    parser.add_argument(
+        "--out", default=None, help="archive folder [default: digests/ beside the warehouse]"
+    )
+    parser.add_argument(
+        "--week", default=None, help="2026-W48 or 'latest' [default: last complete week]"
+    )
+    parser.add_argument("--formats", default="md,html,json")
+    print(run(weekly_digest, **vars(parser.parse_args())))
