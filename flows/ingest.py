@@ -20,7 +20,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import Task
 
 from owingest import pipeline
-from owingest.classify.classifier import load_classifier
+from owingest.classify.labeler import Labeler
 from owingest.config import load_sources
 from owingest.fetch import Fetcher
 from owingest.models import IngestReport, SourceRun
@@ -75,7 +75,7 @@ async def ingest(sources: str = "sources.yaml", warehouse: str = "warehouse/owin
                  replay: str | None = None, only: list[str] | None = None) -> dict[str, Any]:
     config = load_sources(Path(sources))
     run = pipeline.prepare(config, Path(warehouse), only=only, mode="replay" if replay else "live",
-                           classifier=load_classifier())
+                           classifier=Labeler())
     async with pipeline.open_fetcher(run, replay=Path(replay) if replay else None) as fetcher:
         with ParserPool() as parser:
             states = await asyncio.gather(*(collect(fetcher, parser, run, s, return_state=True)

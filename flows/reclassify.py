@@ -15,11 +15,12 @@ from prefect.cache_policies import NO_CACHE
 
 from owingest import relabel as relabeling
 from owingest.classify.classifier import load_classifier
+from owingest.classify.labeler import Labeler
 
 
 @task(name="relabel", cache_policy=NO_CACHE)
 def relabel(warehouse: str, model: str | None) -> relabeling.ReclassifyReport:
-    return relabeling.reclassify(Path(warehouse), load_classifier(model))
+    return relabeling.reclassify(Path(warehouse), Labeler(classifier=load_classifier(model)))
 
 
 @flow(name="reclassify", description="Relabel every stored item with the current model.")
@@ -32,7 +33,8 @@ async def reclassify(warehouse: str = "warehouse/owingest.duckdb", model: str | 
                   f"{report.human} items kept their human labels; the phase changed for "
                   f"{report.phase_changed}.\n\n| topic | gained | lost |\n|---|---:|---:|\n{rows}\n"))
     return {"model_version": report.model_version, "items": report.items, "gained": report.gained,
-            "lost": report.lost, "phase_changed": report.phase_changed}
+            "lost": report.lost, "phase_changed": report.phase_changed,
+            "unclassified": report.unclassified}
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ __all__ = [
     "SourceReport",
     "SourceRun",
     "SourceState",
+    "Unclassified",
 ]
 
 
@@ -107,6 +108,13 @@ class Classification:
 
 
 @dataclass(frozen=True, slots=True)
+class Unclassified:
+    """Why an item has no labels (stored in ``items.label_error``)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One normalized item, ready for the warehouse."""
 
@@ -126,7 +134,7 @@ class Item:
     meta: dict[str, Any]
     fingerprint: str | None
     content_hash: str
-    classification: Classification | None = None
+    classification: Classification | Unclassified | None = None
     facts: ReleaseFacts | None = None     # set when the item names a known model family
 
 

@@ -38,7 +38,7 @@ from owingest.parse import parse_article, parse_document
 from owingest.parse.pool import ParserPool
 
 if TYPE_CHECKING:
-    from owingest.classify.classifier import Classifier
+    from owingest.classify.labeler import Labeler
 
 __all__ = ["Clock", "Run", "classify_runs", "collect_source", "commit",
            "items_from_documents", "open_fetcher", "prepare", "reparse", "run_ingest"]
@@ -67,12 +67,12 @@ class Run:
     sources: tuple[AnySource, ...]
     states: dict[str, SourceState]
     warehouse: Path
-    classifier: Classifier | None = None
+    classifier: Labeler | None = None
     backing_off: tuple[tuple[str, datetime], ...] = ()   # failing sources skipped this run, until when
 
 
 def prepare(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
-            mode: str = "live", classifier: Classifier | None = None, clock: Clock = utc_now) -> Run:
+            mode: str = "live", classifier: Labeler | None = None, clock: Clock = utc_now) -> Run:
     """Select the sources and read their fetch state (a short read of the warehouse). A failing
     source still backing off is skipped, unless it is named with ``only``."""
     started = clock()
@@ -229,12 +229,13 @@ def _input(item: Item, source: AnySource | None) -> ClassifyInput:
 
 
 def classify_runs(run: Run, runs: Sequence[SourceRun]) -> list[SourceRun]:
-    """Label every item of the run in one batch (a no-op without a classifier)."""
+    """Label every item of the run in one batch (a no-op without a classifier); an item the
+    model cannot label is stored unclassified, with the reason."""
     if run.classifier is None:
         return list(runs)
     by_id = {s.id: s for s in run.config.sources}
     items = [(r, i) for r in runs for i in r.items]
-    labels = iter(run.classifier.classify([_input(i, by_id.get(r.source_id)) for r, i in items]))
+    labels = iter(run.classifier.label([_input(i, by_id.get(r.source_id)) for r, i in items]))
     return [replace(r, items=tuple(replace(i, classification=next(labels)) for i in r.items)) for r in runs]
 
 
@@ -249,7 +250,7 @@ def commit(run: Run, runs: Sequence[SourceRun], *, clock: Clock = utc_now) -> In
 
 async def run_ingest(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
                      replay: Path | None = None, transport: httpx.AsyncBaseTransport | None = None,
-                     classifier: Classifier | None = None, clock: Clock = utc_now,
+                     classifier: Labeler | None = None, clock: Clock = utc_now,
                      on_source: Callable[[SourceRun], None] | None = None) -> IngestReport:
     """Run every selected source and store the results: the whole ingest, in plain Python."""
     run = prepare(config, warehouse, only=only, mode="replay" if replay else "live",
@@ -266,7 +267,7 @@ async def run_ingest(config: SourcesConfig, warehouse: Path, *, only: list[str] 
 
 
 def reparse(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
-            classifier: Classifier | None = None, clock: Clock = utc_now) -> IngestReport:
+            classifier: Labeler | None = None, clock: Clock = utc_now) -> IngestReport:
     """Re-parse every selected source's newest archived documents: no network at all."""
     run = prepare(config, warehouse, only=only, mode="reparse", classifier=classifier, clock=clock)
     latest = store.latest_documents(warehouse, [s.id for s in run.sources])

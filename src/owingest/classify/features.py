@@ -67,10 +67,18 @@ def _half(day: date | None) -> str:
     return f"{year}H{1 if day.month <= 6 else 2}"
 
 
+def _text(row: ClassifyInput) -> str:
+    text = f"{row.title} . {row.summary[:SUMMARY_CHARS]}"
+    if text.isascii():
+        return text
+    # a lone surrogate (undecodable bytes kept by "surrogateescape") cannot be encoded: "?"
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def frame(rows: Sequence[ClassifyInput], *, hide_dates: bool = False) -> pd.DataFrame:
     """The feature columns for ``rows``; ``hide_dates`` drops every date (as if none were known)."""
     return pd.DataFrame({
-        "text": [f"{r.title} . {r.summary[:SUMMARY_CHARS]}" for r in rows],
+        "text": [_text(r) for r in rows],
         "meta": [_meta(r) for r in rows],
         "date_phase": [calendar_phase(None if hide_dates else r.published) for r in rows],
         "date_half": [_half(None if hide_dates else r.published) for r in rows],

@@ -1,5 +1,7 @@
 """The classifier: one scikit-learn Pipeline for topics, one for the phase, trained together.
 
+Both heads read one feature step (a ColumnTransformer over text, metadata and date),
+computed once per batch: the character n-grams are most of the cost of a prediction.
 Topics are multi-label: one-vs-rest logistic regression with sigmoid-calibrated
 probabilities, and a per-label threshold chosen on out-of-fold predictions.
 Relevance is "any topic", so it can never disagree with the topics. The phase
@@ -67,14 +69,6 @@ def _phase_classifier(c: float) -> OneVsRestClassifier:
                                                   random_state=SEED))
 
 
-def topic_pipeline(c: float) -> Pipeline:
-    return Pipeline([("features", _features()), ("clf", _topic_classifier(c))])
-
-
-def phase_pipeline(c: float) -> Pipeline:
-    return Pipeline([("features", _features()), ("clf", _phase_classifier(c))])
-
-
 def _labels(records: Sequence[LabeledRecord]) -> np.ndarray:
     return np.array([[t in r.topics for t in TOPICS] for r in records], dtype=int)
 
@@ -130,21 +124,32 @@ def _cross_validate(records: Sequence[LabeledRecord], n_jobs: int) -> dict[str, 
 
 @dataclass
 class TrainedModel:
-    """Both pipelines, the thresholds, and what cross-validation said about them."""
+    """The shared feature step, both heads, the thresholds, and what cross-validation said."""
 
-    topic_model: Pipeline
-    phase_model: Pipeline
+    features: ColumnTransformer
+    topic_head: OneVsRestClassifier
+    phase_head: OneVsRestClassifier
     thresholds: list[float]
     params: dict[str, float]
     cv_metrics: dict[str, float]
 
+    @property
+    def topic_model(self) -> Pipeline:
+        """Topics as one scikit-learn Pipeline (frame columns in, label probabilities out)."""
+        return Pipeline([("features", self.features), ("clf", self.topic_head)])
+
+    @property
+    def phase_model(self) -> Pipeline:
+        """The phase as one scikit-learn Pipeline, sharing the fitted feature step."""
+        return Pipeline([("features", self.features), ("clf", self.phase_head)])
+
     def predict(self, rows: Sequence[ClassifyInput]) -> list[Classification]:
         if not rows:
             return []
-        x = frame(rows)
-        topic_probs = self.topic_model.predict_proba(x)
-        phase_probs = self.phase_model.predict_proba(x)
-        phase_classes = list(self.phase_model.classes_)
+        x = self.features.transform(frame(rows))
+        topic_probs = self.topic_head.predict_proba(x)
+        phase_probs = self.phase_head.predict_proba(x)
+        phase_classes = list(self.phase_head.classes_)
         out = []
         for tp, pp in zip(topic_probs, phase_probs, strict=True):
             topics = tuple(t for t, p, th in zip(TOPICS, tp, self.thresholds, strict=True) if p >= th)
@@ -168,12 +173,12 @@ def fit(records: Sequence[LabeledRecord], *, n_jobs: int = 2) -> TrainedModel:
     phase_acc = {c: (float(np.mean(cv["phase_pred"][c][:n] == cv["phases"][:n])),
                      float(np.mean(cv["phase_pred"][c][n:] == cv["phases"][n:]))) for c in PHASE_C}
     best_pc = max(PHASE_C, key=lambda c: (sum(phase_acc[c]), -c))
-    x = frame([r.input for r in records])
-    topic_model = topic_pipeline(best_tc).fit(x, cv["y"])
     ax, ay = _augmented(records)
-    phase_model = phase_pipeline(best_pc).fit(ax, ay)
+    features = _features().fit(ax.iloc[:n])
+    topic_head = _topic_classifier(best_tc).fit(features.transform(ax.iloc[:n]), cv["y"])
+    phase_head = _phase_classifier(best_pc).fit(features.transform(ax), ay)
     return TrainedModel(
-        topic_model=topic_model, phase_model=phase_model, thresholds=thresholds,
+        features=features, topic_head=topic_head, phase_head=phase_head, thresholds=thresholds,
         params={"topic_C": best_tc, "phase_C": best_pc},
         cv_metrics={"topic_macro_f1": round(topic_f1, 4),
                     "phase_accuracy": round(phase_acc[best_pc][0], 4),

@@ -29,7 +29,7 @@ from owingest.errors import ConfigError
 __all__ = ["DEFAULT_MODEL", "ModelFile", "data_hash", "default_model_path", "load_model", "save_model"]
 
 PRODUCER = "owingest"
-FORMAT = 1
+FORMAT = 2   # 2: one feature step shared by the topic and phase heads
 DEFAULT_MODEL = "default_model.skops"
 #: skops trusts plain containers and numpy/scipy arrays by itself and lists every other type
 #: a file holds; of those, an owingest model holds scikit-learn classes only.
@@ -54,7 +54,8 @@ def data_hash(records: Sequence[LabeledRecord]) -> str:
 
 
 def model_version(data: str, params: dict[str, float]) -> str:
-    stamp = json.dumps({"data": data, "params": params, "seed": SEED, "sklearn": sklearn.__version__},
+    stamp = json.dumps({"data": data, "format": FORMAT, "params": params, "seed": SEED,
+                        "sklearn": sklearn.__version__},
                        sort_keys=True)
     return "m" + hashlib.sha256(stamp.encode()).hexdigest()[:11]
 
@@ -70,8 +71,8 @@ def save_model(model: TrainedModel, records: Sequence[LabeledRecord], path: Path
         "sklearn_version": sklearn.__version__, "data_hash": dhash, "n_train": len(records),
         "cv_metrics": model.cv_metrics, "metrics": metrics or {},
     }
-    bundle = {"card_json": json.dumps(card, sort_keys=True), "topic_model": model.topic_model,
-              "phase_model": model.phase_model}
+    bundle = {"card_json": json.dumps(card, sort_keys=True), "features": model.features,
+              "topic_head": model.topic_head, "phase_head": model.phase_head}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     sio.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
@@ -99,11 +100,17 @@ def load_model(path: Path | None = None) -> ModelFile:
     bundle = sio.load(path, trusted=types)
     try:
         card = json.loads(bundle["card_json"])
-        if card.get("producer") != PRODUCER or card.get("format") != FORMAT:
+        if card.get("producer") != PRODUCER:
             raise ValueError("producer")
-        model = TrainedModel(topic_model=bundle["topic_model"], phase_model=bundle["phase_model"],
-                             thresholds=list(card["thresholds"]), params=card["params"],
-                             cv_metrics=card["cv_metrics"])
     except (KeyError, TypeError, ValueError):
+        raise ConfigError(f"{path}: refused: not a model file written by owingest") from None
+    if card.get("format") != FORMAT:
+        raise ConfigError(f"{path}: model file format {card.get('format')} is not the format this "
+                          f"owingest reads ({FORMAT}): rebuild it with `owingest train`")
+    try:
+        model = TrainedModel(features=bundle["features"], topic_head=bundle["topic_head"],
+                             phase_head=bundle["phase_head"], thresholds=list(card["thresholds"]),
+                             params=card["params"], cv_metrics=card["cv_metrics"])
+    except (KeyError, TypeError):
         raise ConfigError(f"{path}: refused: not a model file written by owingest") from None
     return ModelFile(card["version"], model, card)

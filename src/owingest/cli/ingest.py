@@ -26,17 +26,17 @@ from owingest.pipeline import reparse as reparse_archive
 from owingest.pipeline import run_ingest
 
 if TYPE_CHECKING:
-    from owingest.classify.classifier import Classifier
+    from owingest.classify.labeler import Labeler
 
 __all__ = ["register"]
 
 sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
 
 
-def _default_classifier() -> Classifier:
-    from owingest.classify.classifier import load_classifier  # scikit-learn: only when needed
+def _default_classifier() -> Labeler:
+    from owingest.classify.labeler import Labeler  # the model loads on the first batch with items
 
-    return load_classifier()
+    return Labeler()
 
 
 def _report_table(report: IngestReport) -> Table:

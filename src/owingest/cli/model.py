@@ -132,18 +132,22 @@ def reclassify(warehouse: WarehouseOpt = None, model: ModelOpt = None) -> None:
     Example: owingest reclassify
     """
     from owingest.classify.classifier import load_classifier
+    from owingest.classify.labeler import Labeler
     from owingest.relabel import reclassify as relabel
 
     target = warehouse_path(warehouse)
     if not target.exists():
         raise fail(f"{target}: no warehouse yet (run `owingest ingest` first)")
     classifier = guard(lambda: load_classifier(model))
-    report = guard(lambda: relabel(target, classifier))
+    report = guard(lambda: relabel(target, Labeler(classifier=classifier)))
     out.print(f"relabeled {report.items} items with {report.model_version} "
               f"({report.human} kept their human labels)", highlight=False)
     for topic in report.gained:
         out.print(f"  {topic}: +{report.gained[topic]} / -{report.lost[topic]}", highlight=False)
     out.print(f"  phase changed: {report.phase_changed}", highlight=False)
+    if report.unclassified:
+        out.print(f"  could not label {report.unclassified} items (they keep their labels): "
+                  f"{report.first_error}", highlight=False, markup=False)
 
 
 @label_app.command("import")

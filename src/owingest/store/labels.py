@@ -102,7 +102,7 @@ def write_predictions(path: Path, predictions: Sequence[tuple[str, Classificatio
                 relevant = CASE WHEN items.label_source = 'human' THEN items.relevant ELSE p.relevant END,
                 label_source = CASE WHEN items.label_source = 'human' THEN 'human' ELSE 'model' END,
                 model_version = p.model_version, topic_probs = p.topic_probs, phase_probs = p.phase_probs,
-                classified_at = p.classified_at
+                classified_at = p.classified_at, label_error = NULL
             FROM batch_predictions p WHERE items.item_id = p.item_id""")
         con.unregister("batch_predictions")
         con.execute("CHECKPOINT")

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from owingest.config import FeedSource, HtmlSource, HubSource
-from owingest.models import IngestReport, Item, SourceReport, SourceRun
+from owingest.models import IngestReport, Item, SourceReport, SourceRun, Unclassified
 from owingest.store.connection import connect
 from owingest.store.releases import rebuild_releases
 from owingest.store.runlog import write_documents, write_sources
@@ -29,7 +29,7 @@ __all__ = ["commit_run"]
 AnySource = FeedSource | HtmlSource | HubSource
 
 _LABEL_COLUMNS = ("topics", "phase", "relevant", "model_version", "topic_probs", "phase_probs",
-                  "label_source", "classified_at")
+                  "label_source", "classified_at", "label_error")
 _ITEM_COLUMNS = ("item_id", "source_id", "sources", "kind", "url", "guid", "title", "summary",
                  "author", "published_at", "published_origin", "date_candidates", "categories",
                  "flags", "meta", "fingerprint", "content_hash", "first_seen_at", "updated_at",
@@ -37,7 +37,8 @@ _ITEM_COLUMNS = ("item_id", "source_id", "sources", "kind", "url", "guid", "titl
 _UPDATABLE = ("url", "guid", "title", "summary", "author", "published_at", "published_origin",
               "date_candidates", "categories", "flags", "meta", "fingerprint", "content_hash",
               "updated_at")
-# a person's labels are never overwritten; no model this run keeps the labels there are
+# a person's labels are never overwritten; no labels this run (no model, or the model could not
+# label the item) keeps the labels there are
 _KEEP_LABELS = "items.label_source = 'human' OR excluded.model_version IS NULL"
 _TS = pa.timestamp("us", tz="UTC")
 _ITEM_SCHEMA = pa.schema([
@@ -52,7 +53,7 @@ _ITEM_SCHEMA = pa.schema([
     ("relevant", pa.bool_()), ("model_version", pa.string()),
     ("topic_probs", pa.struct([(t, pa.float64()) for t in ("release", "infra", "safety")])),
     ("phase_probs", pa.struct([(p, pa.float64()) for p in ("baseline", "scaling", "frontier")])),
-    ("label_source", pa.string()), ("classified_at", _TS),
+    ("label_source", pa.string()), ("classified_at", _TS), ("label_error", pa.string()),
 ])
 
 
@@ -126,9 +127,11 @@ def _label_fields(item: Item, now: datetime) -> dict[str, Any]:
     c = item.classification
     if c is None:
         return dict.fromkeys(_LABEL_COLUMNS)
+    if isinstance(c, Unclassified):
+        return {**dict.fromkeys(_LABEL_COLUMNS), "label_error": c.reason}
     return {"topics": list(c.topics), "phase": c.phase, "relevant": c.relevant,
             "model_version": c.model_version, "topic_probs": c.topic_probs, "phase_probs": c.phase_probs,
-            "label_source": "model", "classified_at": now}
+            "label_source": "model", "classified_at": now, "label_error": None}
 
 
 def _write_items(con: duckdb.DuckDBPyConnection, plan: _Plan, now: datetime) -> None:
