@@ -20,14 +20,18 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http.client import responses
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["SAMPLE_FEED", "SCENARIOS", "LoopbackServer", "Reply", "Request", "gzip_body"]
+__all__ = ["SAMPLE_FEED", "SCENARIOS", "LoopbackServer", "Reply", "Request", "deflate_body", "gzip_body"]
+
+#: A header value, or a function giving it when the reply is sent (an HTTP-date "in 2 s").
+Value = str | Callable[[], str]
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -35,7 +39,7 @@ class Reply:
 
     status: int = 200
     body: bytes = b""
-    headers: Mapping[str, str] | Sequence[tuple[str, str]] = ()  # pairs can repeat a header
+    headers: Mapping[str, Value] | Sequence[tuple[str, Value]] = ()  # pairs can repeat a header
     repeat: int = 1                     # the body goes out this many times (big, cheap)
     content_length: int | str | None = "auto"  # "auto": true; None: omitted; an int: sent as is
     delay: float = 0.0                  # seconds before the status line (read timeouts)
@@ -74,6 +78,13 @@ def gzip_body(data: bytes, *, repeat: int = 1, layers: int = 1) -> bytes:
     return out
 
 
+def deflate_body(data: bytes, *, repeat: int = 1) -> bytes:
+    """``data`` repeated ``repeat`` times as HTTP ``deflate`` (a zlib stream), streamed like
+    ``gzip_body``."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 15)
+    return b"".join(z.compress(data) for _ in range(repeat)) + z.flush()
+
+
 def _pieces(body: bytes, repeat: int, chunk: int, limit: int) -> Iterator[bytes]:
     """The body, ``repeat`` times, in writes of ``chunk`` bytes, cut after ``limit`` bytes."""
     for _ in range(repeat):
@@ -104,13 +115,29 @@ class _Handler(BaseHTTPRequestHandler):
         entry = Request(self.command, self.path, headers, time.monotonic(), index)
         with owner._lock:
             owner.log.append(entry)
+            owner.active += 1
+            owner.peak_active = max(owner.peak_active, owner.active)
         try:
             self._write(reply, entry)
             entry.completed = reply.reset_after is None
         except OSError:  # the client left, or the server stops: not ``completed``
             self.close_connection = True
         finally:
+            with owner._lock:
+                owner.active -= 1
             entry.done.set()
+
+    def setup(self) -> None:
+        super().setup()
+        with self.owner._lock:
+            self.owner.connections += 1
+            self.owner.peak_connections = max(self.owner.peak_connections, self.owner.connections)
+
+    def finish(self) -> None:
+        with self.owner._lock:
+            self.owner.connections -= 1
+        with suppress(OSError):
+            super().finish()
 
     def _pause(self, seconds: float) -> None:
         if seconds and self.owner._stopping.wait(seconds):
@@ -118,7 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, reply: Reply, entry: Request) -> None:
         self._pause(reply.delay)
-        pairs = list(reply.headers.items() if isinstance(reply.headers, Mapping) else reply.headers)
+        pairs = [(k, v() if callable(v) else v) for k, v in
+                 (reply.headers.items() if isinstance(reply.headers, Mapping) else reply.headers)]
         length = reply.size if reply.content_length == "auto" else reply.content_length
         if length is not None and reply.status not in (204, 304):
             pairs.append(("Content-Length", str(length)))
@@ -144,20 +172,23 @@ class _Handler(BaseHTTPRequestHandler):
 class LoopbackServer:
     """The server; use as a context manager (or ``start()`` / ``stop()``)."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         self.log: list[Request] = []
+        self.active = self.peak_active = 0            # requests being answered, now and at most
+        self.connections = self.peak_connections = 0  # open connections, now and at most
         self._routes: dict[str, list[Reply]] = {}
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         handler = type("Handler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)  # daemon threads
+        self._httpd = ThreadingHTTPServer((host, port), handler)  # daemon threads
+        self.host = host  # any 127.x.y.z is loopback: a second address is a second host
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                                         name="loopback-server", daemon=True)
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def route(self, path: str, replies: Reply | Sequence[Reply]) -> str:
         """Script ``path`` (matched with its query first, then without); returns its URL."""

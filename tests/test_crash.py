@@ -11,6 +11,7 @@ warehouse's creation, a window too short to hit reliably from outside.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import shutil
 import signal
@@ -29,6 +30,7 @@ import yaml
 from owingest.config import load_sources
 from owingest.errors import OwingestError
 from owingest.pipeline import run_ingest
+from owingest.store.connection import connect, migrations
 from tests.loopback import LoopbackServer, Reply
 
 pytestmark = pytest.mark.integration
@@ -38,10 +40,13 @@ SOURCES = FAST + SLOW
 EXPECTED = SOURCES * ITEMS
 SLOW_DELAY = 0.3
 SCRIPT = """
-import asyncio, resource, signal, sys
+import asyncio, os, resource, signal, sys
 from pathlib import Path
 from owingest.config import load_sources
 from owingest.pipeline import run_ingest
+if os.environ.get("OWINGEST_KILL_AT"):
+    from tests.kill_points import arm_kill_point
+    arm_kill_point(os.environ["OWINGEST_KILL_AT"])
 config = load_sources(Path(sys.argv[1]))
 if len(sys.argv) > 3:  # die (SIGXFSZ) when a file would grow past this many bytes
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
@@ -96,10 +101,12 @@ class Setup:
     commit_time: float       # last "collected" line to "done"
 
 
-def spawn(setup: Setup, warehouse: Path, *extra: str) -> tuple[Child, threading.Thread]:
+def spawn(setup: Setup, warehouse: Path, *extra: str, kill_at: str | None = None) -> tuple[Child, threading.Thread]:
+    env = dict(os.environ, OWINGEST_KILL_AT=kill_at or "")
     with open(warehouse.with_suffix(".stderr"), "w", encoding="utf-8") as stderr:
         proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(setup.sources), str(warehouse), *extra],
-                                stdout=subprocess.PIPE, stderr=stderr, text=True)
+                                stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
+                                cwd=Path(__file__).resolve().parents[1])
     child = Child(proc, time.monotonic())
     reader = threading.Thread(target=child.read, daemon=True)
     reader.start()
@@ -133,7 +140,9 @@ def whole_runs_only(setup: Setup, warehouse: Path) -> tuple[int, int]:
     try:
         tables, versions = _schema(con)
         assert versions == list(range(1, len(versions) + 1)), versions  # whole migrations, in order
-        assert tables == setup.tables or 0 < len(versions) < setup.migrations or tables == set(), sorted(tables)
+        # exactly the tables of the migrations applied (a kill can land after the bookkeeping
+        # table is created and before migration 1 commits), or an empty file
+        assert tables == TABLES_BY_VERSION[len(versions)] or tables == set(), (versions, sorted(tables))
         if "runs" not in tables:
             return 0, 0
         runs = con.execute("SELECT run_id, sources_total FROM runs").fetchall()
@@ -148,6 +157,25 @@ def whole_runs_only(setup: Setup, warehouse: Path) -> tuple[int, int]:
     whole = (0, EXPECTED, EXPECTED, SOURCES * len(runs), SOURCES) if runs else (0, 0, 0, 0, 0)
     assert counts == whole  # (orphan fetches, items, item_sources, documents, raw_documents)
     return len(runs), EXPECTED if runs else 0
+
+
+def _tables_by_version() -> tuple[frozenset[str], ...]:
+    """The tables (and views) after 0, 1, 2... migrations, from the bundled migrations."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                    "applied_at TIMESTAMPTZ NOT NULL)")
+        found = [_schema(con)[0]]
+        for version, name, sql in migrations():
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+            found.append(_schema(con)[0])
+    finally:
+        con.close()
+    return tuple(found)
+
+
+TABLES_BY_VERSION = _tables_by_version()
 
 
 def complete_run(setup: Setup, warehouse: Path) -> None:
@@ -185,6 +213,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         con = duckdb.connect(str(warehouse), read_only=True)
         tables, versions = _schema(con)
         con.close()
+        assert (tables, len(versions)) == (TABLES_BY_VERSION[-1], len(migrations()))
         ready = Setup(server, sources, warehouse, tables, len(versions), run_time, done[0] - max(collected))
         assert whole_runs_only(ready, warehouse) == (1, EXPECTED)
         yield ready
@@ -262,3 +291,60 @@ def test_a_death_while_the_warehouse_is_created_leaves_it_usable(setup: Setup, t
         assert report.failed == ()
     assert not problems, "\n".join(problems)
     assert whole_runs_only(setup, warehouse) == (1, EXPECTED)
+
+
+# ---- kills at named points: every stage of a run, and every step of the commit and migrations -
+
+N_MIGRATIONS = len(migrations())
+FETCH = "call|owingest.fetch.fetcher:Fetcher.fetch"
+PARSE = "call|owingest.parse.pool:ParserPool.run"
+#: name -> (kill point, the warehouse it starts from: none (migrations run), empty (migrated)
+#: or one run (the usual case: every item already known), whether the run is committed)
+KILL_POINTS: dict[str, tuple[str, str, bool]] = {
+    "fetch: before the first request": (f"{FETCH}|1|before", "one run", False),
+    "fetch: after the third response": (f"{FETCH}|3|after", "one run", False),
+    "fetch: after the last response": (f"{FETCH}|{SOURCES}|after", "one run", False),
+    "fetch: reading the sources' state": ("sql|SELECT source_id, etag|1|after", "one run", False),
+    "parse: before the first document": (f"{PARSE}|1|before", "one run", False),
+    "parse: after the first document": (f"{PARSE}|1|after", "one run", False),
+    "parse: after the last document": (f"{PARSE}|{SOURCES}|after", "one run", False),
+    "classify: before labelling the batch": ("call|owingest.pipeline:classify_runs|1|before", "one run", False),
+    "write: opening the warehouse": ("call|owingest.store.writer:connect|1|before", "empty", False),
+    "write: after BEGIN": ("sql|BEGIN|1|after", "empty", False),
+    "write: before the items upsert": (r"sql|INSERT INTO items\b|1|before", "empty", False),
+    "write: after the items upsert": (r"sql|INSERT INTO items\b|1|after", "empty", False),
+    "write: after item_sources": ("sql|INSERT INTO item_sources|1|after", "empty", False),
+    "write: after the raw documents": ("sql|INSERT INTO raw_documents|1|after", "empty", False),
+    "write: after documents": (r"sql|INSERT INTO documents\b|1|after", "empty", False),
+    "write: after the sources' state": (r"sql|INSERT INTO sources\b|1|after", "empty", False),
+    "write: after fetches": ("sql|INSERT INTO fetches|1|after", "empty", False),
+    "write: after the runs row, before COMMIT": ("sql|INSERT INTO runs|1|after", "empty", False),
+    "write: after COMMIT, before CHECKPOINT": ("sql|COMMIT|1|after", "empty", True),
+    "write: after CHECKPOINT": ("sql|CHECKPOINT|1|after", "empty", True),
+    "migrate: after the bookkeeping table": ("sql|CREATE TABLE IF NOT EXISTS schema_migrations|1|after", "none", False),
+    "migrate: inside migration 1": ("sql|INSERT INTO schema_migrations|1|before", "none", False),
+    "migrate: between migrations 2 and 3": ("sql|COMMIT|2|after", "none", False),
+    "migrate: inside the last migration": (f"sql|INSERT INTO schema_migrations|{N_MIGRATIONS}|before", "none", False),
+    "migrate: before the migrations' CHECKPOINT": ("sql|CHECKPOINT|1|before", "none", False),
+}
+
+
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_a_kill_at_a_named_point_leaves_whole_batches(setup: Setup, tmp_path: Path, point: str) -> None:
+    spec, start, committed = KILL_POINTS[point]
+    warehouse = tmp_path / "w.duckdb"
+    if start == "one run":
+        shutil.copy(setup.warehouse, warehouse)
+    elif start == "empty":
+        with connect(warehouse):
+            pass  # created and migrated: this run's items are all new
+    child, reader = spawn(setup, warehouse, kill_at=spec)
+    assert child.proc.wait(timeout=60) == -signal.SIGKILL, (  # the point was reached, and killed
+        child.lines, warehouse.with_suffix(".stderr").read_text(encoding="utf-8")[-2000:])
+    kill(child, reader)
+    before = 1 if start == "one run" else 0
+    runs = before + 1 if committed else before
+    assert whole_runs_only(setup, warehouse) == (runs, EXPECTED if runs else 0)
+    complete_run(setup, warehouse)

@@ -29,9 +29,9 @@ FEED_V2 = SAMPLE_FEED.replace(b"Loopback-7B", b"Loopback-8B")
 
 def settings(**overrides: Any) -> FetchSettings:
     """Small timeouts and backoff so that every test stays well under a few seconds."""
-    base: dict[str, Any] = dict(allow_private_hosts=True, connect_timeout=1.0, read_timeout=0.5,
-                                total_timeout=3.0, max_bytes=64 * 1024, max_attempts=3,
-                                backoff_base=0.01, backoff_cap=3.0, per_host=4)
+    base: dict[str, Any] = {"allow_private_hosts": True, "connect_timeout": 1.0, "read_timeout": 0.5,
+                            "total_timeout": 3.0, "max_bytes": 64 * 1024, "max_attempts": 3,
+                            "backoff_base": 0.01, "backoff_cap": 3.0, "per_host": 4}
     return FetchSettings(**{**base, **overrides})
 
 
@@ -316,3 +316,71 @@ def test_the_guard_refuses_loopback_before_any_request_is_sent(
 ])
 def test_is_public_address(address: str, public: bool) -> None:
     assert is_public_address(address) is public
+
+
+# ---- politeness, seen from the server ---------------------------------------------------------
+
+def test_at_most_per_host_requests_and_connections_reach_one_host_at_once() -> None:
+    with LoopbackServer() as one, LoopbackServer(host="127.0.0.2") as two:
+        for server in (one, two):
+            for n in range(8):
+                server.route(f"/feed{n}", Reply(200, SAMPLE_FEED, RSS, delay=0.15))
+
+        async def go() -> list[FetchOutcome]:
+            async with Fetcher(settings(per_host=2, concurrency=10)) as fetcher:
+                return await asyncio.gather(*(fetcher.fetch(s.url(f"/feed{n}"))
+                                              for s in (one, two) for n in range(8)))
+        started = time.monotonic()
+        outcomes = asyncio.run(go())
+        elapsed = time.monotonic() - started
+    assert all(o.ok for o in outcomes)
+    for server in (one, two):
+        assert len(server.requests()) == 8
+        assert server.peak_active == 2          # the limit is used, and never exceeded
+        assert server.peak_connections <= 2
+    # the two hosts are served side by side: 4 rounds of 0.15 s each, not 8
+    assert elapsed < 8 * 0.15
+
+
+@pytest.mark.parametrize(("retry_after", "attempts", "waited"), [
+    ("3600", 1, None),                      # beyond backoff_cap: not waited for in this run
+    ("999999999999", 1, None),
+    ("date+3600", 1, None),                 # an HTTP-date an hour ahead: the same
+    ("date-3600", 2, (0.0, 0.5)),           # an HTTP-date in the past: at once
+    ("-5", 2, (0.0, 0.5)),                  # nonsense: the ordinary backoff
+    ("soon", 2, (0.0, 0.5)),
+])
+def test_retry_after_is_clamped_to_the_backoff_cap(
+        server: LoopbackServer, retry_after: str, attempts: int, waited: tuple[float, float] | None) -> None:
+    if retry_after.startswith("date"):
+        retry_after = _http_date_in(float(retry_after[4:]))
+    url = server.route("/feed", [Reply(429, b"slow down", {"Retry-After": retry_after}),
+                                 Reply(200, SAMPLE_FEED, RSS)])
+    started = time.monotonic()
+    outcome = fetch(url, backoff_cap=3.0)
+    assert time.monotonic() - started < 2.0
+    assert outcome.attempts == attempts
+    assert len(server.requests("/feed")) == attempts
+    if waited is None:
+        assert (outcome.error, outcome.transient, outcome.status) == (
+            "fetch: HTTP 429 Too Many Requests", True, 429)
+    else:
+        assert outcome.ok
+        first, second = server.requests("/feed")
+        assert waited[0] <= second.time - first.time <= waited[1]
+
+
+def test_requests_carry_our_user_agent_and_ignore_proxy_settings(
+        server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a proxy in the environment would receive every request if trust_env were on
+    with LoopbackServer(host="127.0.0.2") as proxy:
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, proxy.url())
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        url = server.route("/feed", Reply(200, SAMPLE_FEED, RSS))
+        assert fetch(url).ok
+        assert proxy.requests() == []
+    [request] = server.requests("/feed")
+    assert request.headers["user-agent"] == FetchSettings().user_agent
+    assert "+https://" in request.headers["user-agent"]  # a contact URL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -112,7 +113,8 @@ def test_a_redirect_keeps_the_final_url_as_the_base() -> None:
 @pytest.mark.parametrize(("location", "message"), [
     ("http://lab.example/feed.xml", "refused redirect from https to http"),
     ("file:///etc/passwd", "refused non-http URL"),
-    ("javascript:alert(1)", "fetch: invalid URL"),
+    ("javascript:alert(1)", "refused non-http URL 'javascript:alert(1)'"),
+    ("http://[oops/feed.xml", "fetch: invalid URL 'http://[oops/feed.xml'"),
 ])
 def test_unsafe_redirects_are_refused(location: str, message: str) -> None:
     outcome, seen, _ = fetch(lambda r: httpx.Response(302, headers={"Location": location}))
@@ -133,3 +135,18 @@ def test_the_guard_refuses_private_destinations_before_connecting() -> None:
     assert outcome.error == ("fetch: refused to connect to '127.0.0.1': it resolves to "
                              "non-public address 127.0.0.1")
     assert outcome.transient is False
+
+
+def test_a_name_that_does_not_resolve_is_a_transient_connection_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def no_dns(self: object, host: str, port: int, **kwargs: object) -> list[object]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", no_dns)  # no network in tests
+
+    async def go() -> FetchOutcome:
+        async with Fetcher(FetchSettings(max_attempts=1)) as fetcher:
+            return await fetcher.fetch("https://feeds.lab.example/feed.xml")
+    outcome = asyncio.run(go())
+    assert outcome.error == ("fetch: connection failed: cannot resolve 'feeds.lab.example': "
+                             "[Errno -2] Name or service not known")
+    assert (outcome.transient, outcome.status) == (True, None)

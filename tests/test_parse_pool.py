@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +81,53 @@ def test_the_feedparser_author_redos_is_cut_off_at_the_deadline() -> None:
     result = asyncio.run(go())
     # either feedparser finished in time (a fast machine) or the worker was stopped: never a hang
     assert isinstance(result, PermanentError) and "gave up after 1 s" in str(result) or result.entries
+
+
+MAIN_SCRIPT = """
+import sys
+from pathlib import Path
+
+with Path(sys.argv[1]).open("a") as log:  # every execution of this file leaves a line
+    log.write(__name__ + "\\n")
+
+import asyncio
+import json
+
+import owingest.pipeline  # the heavy imports of a real entry point (the CLI, a flow file)
+from owingest.parse.pool import ParserPool
+
+import probe
+
+
+async def go():
+    with ParserPool(workers=2) as pool:
+        return await asyncio.gather(pool.run(probe.loaded), pool.run(probe.loaded))
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(go())))
+"""
+
+PROBE = """
+import os
+import sys
+
+
+def loaded():
+    heavy = ("duckdb", "pyarrow", "httpx", "owingest.pipeline")
+    return os.getpid(), [name for name in heavy if name in sys.modules]
+"""
+
+
+def test_workers_start_light_without_re_running_the_main_script(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(textwrap.dedent(MAIN_SCRIPT))
+    (tmp_path / "probe.py").write_text(textwrap.dedent(PROBE))
+    log = tmp_path / "executions.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(tmp_path / "main.py"), str(log)], capture_output=True,
+                          text=True, timeout=120, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    workers = json.loads(done.stdout.strip().splitlines()[-1])
+    assert all(pid != os.getpid() for pid, _ in workers)
+    assert [heavy for _, heavy in workers] == [[], []]  # parsers only: no DuckDB, Arrow, httpx
+    assert log.read_text().splitlines() == ["__main__"]  # run once, by the parent only

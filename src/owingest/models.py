@@ -65,6 +65,7 @@ class FetchOutcome:
     attempts: int = 1
     etag: str | None = None
     last_modified: str | None = None
+    queued: float = 0.0         # seconds the first request waited for a connection slot
 
     @property
     def ok(self) -> bool:

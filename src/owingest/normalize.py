@@ -22,6 +22,7 @@ from owingest.models import DateCandidate, Item, RawEntry
 
 __all__ = [
     "canonical_url",
+    "clean_text",
     "content_hash",
     "fingerprint",
     "html_to_text",
@@ -37,7 +38,15 @@ _TRACKING = re.compile(
     re.IGNORECASE,
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[\w-]+(?:\.[\w-]+)*")  # names (IDN too) and IPv4; IPv6 is checked by urlsplit
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f-\x9f]")  # never literal in a URL (RFC 3986)
 _SPACE = re.compile(r"\s+")
+# control characters (C0 but tab/newline/return, DEL, C1): never text, and NUL breaks exports
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# what an HTML tokenizer would read as a tag (or a comment, doctype, processing instruction):
+# "<" then a letter, "/", "!" or "?", up to the next ">" or the end. Text that *decodes* to
+# markup ("&lt;script&gt;") is still markup to whoever renders the text without escaping it.
+_TAG_LIKE = re.compile(r"<[A-Za-z!/?][^>]*(?:>|\Z)")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SUMMARY_LIMIT = 4000
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -46,24 +55,29 @@ VOLATILE_META = frozenset({"downloads", "likes", "trending_score"})
 
 
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
-    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
+    characters a URL cannot hold (space, ``<``, controls...) percent-encoded in the path.
+    None when ``url`` is not a usable http(s) URL (no host, a bad port, a malformed host)."""
     if not url or not url.strip():
         return None
-    url = url.strip()
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(urljoin(base, url.strip()) if base else url.strip())
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            return None
+        port = parts.port if parts.port not in (None, _DEFAULT_PORTS[scheme]) else None
+    except ValueError:  # "Port out of range", "Invalid IPv6 URL"
         return None
     host = parts.hostname.lower().rstrip(".")
     if ":" in host:
         host = f"[{host}]"
-    port = parts.port if parts.port not in (None, _DEFAULT_PORTS[scheme]) else None
+    elif not _HOST.fullmatch(host):
+        return None
     netloc = f"{host}:{port}" if port else host
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if not _TRACKING.match(k)])
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = _UNSAFE_IN_PATH.sub(lambda m: f"%{ord(m.group()):02X}", parts.path) or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -95,19 +109,32 @@ def pick_published(candidates: Iterable[DateCandidate], now: datetime) -> DateCa
     return None
 
 
+def clean_text(text: str) -> str:
+    """One line of plain text: control characters and anything an HTML parser would read as
+    a tag dropped (repeatedly: removing ``<a>`` from ``<<a>b>`` makes a new one), runs of
+    white space made one space."""
+    text = _CONTROL.sub("", text)
+    while True:
+        stripped = _TAG_LIKE.sub(" ", text)
+        if stripped == text:
+            return _SPACE.sub(" ", text).strip()
+        text = stripped
+
+
 def html_to_text(fragment: str | None) -> str:
-    """HTML (or plain text with entities) to one line of plain text."""
+    """HTML (or plain text with entities) to one line of plain text, without markup."""
     if not fragment:
         return ""
+    fragment = _CONTROL.sub("", fragment)
     if "<" not in fragment:
-        return _SPACE.sub(" ", html.unescape(fragment)).strip()
+        return clean_text(html.unescape(fragment))
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
-        return _SPACE.sub(" ", html.unescape(re.sub(r"<[^>]*>", " ", fragment))).strip()
+        return clean_text(html.unescape(re.sub(r"<[^>]*>", " ", fragment)))
     for bad in root.xpath("//script|//style|//template|//noscript"):
         bad.drop_tree()
-    return _SPACE.sub(" ", " ".join(root.itertext())).strip()
+    return clean_text(" ".join(root.itertext()))
 
 
 def _digest(*parts: str) -> str:
@@ -171,9 +198,9 @@ def normalize_entry(entry: RawEntry, *, source_id: str, kind: str, base_url: str
     return Item(
         item_id=item_id(url, guid, source_id, title, summary),
         source_id=source_id, kind=kind, url=url, guid=guid, title=title, summary=summary,
-        author=(entry.author or None) and entry.author[:200], published_at=pub_at,
-        published_origin=published.origin if published else None,
-        date_candidates=entry.dates, categories=tuple(dict.fromkeys(entry.categories)),
+        author=clean_text(entry.author or "")[:200] or None, published_at=pub_at,
+        published_origin=published.origin if published else None, date_candidates=entry.dates,
+        categories=tuple(dict.fromkeys(c for c in map(clean_text, entry.categories) if c)),
         flags=tuple(dict.fromkeys(entry.flags)), meta=meta,
         fingerprint=fingerprint(title, summary, pub_at), content_hash=chash,
     )

@@ -12,7 +12,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +22,8 @@ from owingest import store
 from owingest.classify.records import ClassifyInput
 from owingest.config import FeedSource, HtmlSource, HubSource, SourcesConfig
 from owingest.errors import SourceError
-from owingest.extract import ReleaseFacts, extract_facts
 from owingest.fetch import Fetcher, ReplayTransport
+from owingest.fetch.robots import fetch_if_allowed
 from owingest.models import (
     Document,
     FetchedDocument,
@@ -33,15 +33,14 @@ from owingest.models import (
     SourceRun,
     SourceState,
 )
-from owingest.normalize import normalize_entry
-from owingest.parse import parse_article, parse_document
 from owingest.parse.pool import ParserPool
+from owingest.parse.work import items_from_documents, listing_entries
 
 if TYPE_CHECKING:
     from owingest.classify.labeler import Labeler
 
 __all__ = ["Clock", "Run", "classify_runs", "collect_source", "commit",
-           "items_from_documents", "open_fetcher", "prepare", "reparse", "run_ingest"]
+           "open_fetcher", "prepare", "reparse", "run_ingest", "slowest_first"]
 
 AnySource = FeedSource | HubSource | HtmlSource
 Clock = Callable[[], datetime]
@@ -74,7 +73,8 @@ class Run:
 def prepare(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = None,
             mode: str = "live", classifier: Labeler | None = None, clock: Clock = utc_now) -> Run:
     """Select the sources and read their fetch state (a short read of the warehouse). A failing
-    source still backing off is skipped, unless it is named with ``only``."""
+    source still backing off is skipped, unless it is named with ``only``. Sources are
+    ordered slowest first by their previous fetch, so the slow ones overlap the rest of the run."""
     started = clock()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     states = store.source_states(warehouse)
@@ -83,8 +83,16 @@ def prepare(config: SourcesConfig, warehouse: Path, *, only: list[str] | None = 
                if not only and mode != "reparse" and s.id in states
                and (states[s.id].next_attempt_at or started) > started}
     sources = tuple(s for s in selected if s.id not in waiting)
+    if mode != "reparse":
+        sources = slowest_first(sources, store.last_fetch_seconds(warehouse))
     return Run(run_id, mode, started, config, sources, states, warehouse, classifier,
                tuple((sid, until) for sid, until in waiting.items() if until is not None))
+
+
+def slowest_first(sources: Sequence[AnySource], seconds: dict[str, float]) -> tuple[AnySource, ...]:
+    """Longest processing time first: a run is bounded by its slowest source only if that
+    source starts early. Sources never fetched count as slow; ties keep the config order."""
+    return tuple(sorted(sources, key=lambda s: -seconds.get(s.id, float("inf"))))
 
 
 def open_fetcher(run: Run, *, replay: Path | None = None,
@@ -125,62 +133,22 @@ async def _articles(fetcher: Fetcher, source: HtmlSource, entries: Sequence[RawE
     archived = store.archived_bodies(warehouse, wanted)
     docs = [FetchedDocument("article", n, d, archived=True) for n, d in enumerate(archived.values())]
     missing = [u for u in wanted if u not in archived][: source.max_articles]
-    outcomes = await asyncio.gather(*(fetcher.fetch(u, accept=_ACCEPT["html"]) for u in missing))
+    outcomes = await asyncio.gather(*(fetch_if_allowed(fetcher, u, accept=_ACCEPT["html"])
+                                      for u in missing))
     problems = [f"article {o.url}: {o.error}" for o in outcomes if o.document is None]
     docs += [FetchedDocument("article", len(docs) + n, o.document)
              for n, o in enumerate(outcomes) if o.document is not None]
     return docs, problems
 
 
-def _with_article(entry: RawEntry, article: Document | None) -> RawEntry:
-    if article is None:
-        return entry
-    meta = parse_article(article)
-    dates = entry.dates + tuple(d for d in meta.dates if d not in entry.dates)
-    summary = entry.summary_html or meta.description or ""
-    return replace(entry, dates=dates, summary_html=summary)
-
-
-def _facts(item: Item, source: AnySource | None) -> ReleaseFacts | None:
-    facts = extract_facts(title=item.title, summary=item.summary, source_kind=item.kind,
-                          source_lab=source.lab if source else None, meta=item.meta,
-                          published=item.published_at.date() if item.published_at else None)
-    return facts if facts.family or item.kind == "hf_models" else None
-
-
-def items_from_documents(source: AnySource, documents: Sequence[FetchedDocument], now: datetime
-                         ) -> tuple[list[Item], int, list[str]]:
-    """Parse and normalize a source's documents and read each item's release facts:
-    (items, entries seen, problems). Runs in a parser worker. Raises ``SourceError`` when a
-    listing document is unusable."""
-    listings = [d for d in documents if d.role == "listing"]
-    articles = {d.document.url: d.document for d in documents if d.role == "article"}
-    items: dict[str, Item] = {}
-    seen = 0
-    problems: list[str] = []
-    for fetched in listings:
-        result = parse_document(source, fetched.document)
-        problems += result.problems
-        for entry in result.entries:
-            seen += 1
-            if isinstance(source, HtmlSource) and entry.link:
-                entry = _with_article(entry, articles.get(entry.link))
-            item = normalize_entry(entry, source_id=source.id, kind=source.kind,
-                                   base_url=fetched.document.final_url, now=now)
-            if item is not None and item.item_id not in items:
-                items[item.item_id] = replace(item, facts=_facts(item, source))
-    return list(items.values()), seen, problems
-
-
-def _listing_entries(source: AnySource, document: Document) -> tuple[RawEntry, ...]:
-    return parse_document(source, document).entries
-
-
 async def _collect(fetcher: Fetcher, parser: ParserPool, run: Run, source: AnySource,
                    clock: Clock) -> SourceRun:
     started = clock()
     state = run.states.get(source.id, SourceState())
-    outcome = await fetcher.fetch(source.url, state, accept=_ACCEPT[source.kind])
+    fetch = fetch_if_allowed if isinstance(source, HtmlSource) else Fetcher.fetch  # robots.txt
+    outcome = await fetch(fetcher, source.url, state, accept=_ACCEPT[source.kind])
+    # from its turn, not from the queue for a connection: that is what ``slowest_first`` reads
+    started = min(started + timedelta(seconds=outcome.queued), clock())
     base = SourceRun(source_id=source.id, url=source.url, started_at=started, finished_at=started,
                      status=outcome.status, not_modified=outcome.not_modified,
                      attempts=outcome.attempts, etag=outcome.etag, last_modified=outcome.last_modified,
@@ -191,7 +159,7 @@ async def _collect(fetcher: Fetcher, parser: ParserPool, run: Run, source: AnySo
     documents = [FetchedDocument("listing", n, d) for n, d in enumerate(pages)]
     try:
         if isinstance(source, HtmlSource):
-            entries = await parser.run(_listing_entries, source, pages[0])
+            entries = await parser.run(listing_entries, source, pages[0])
             articles, more = await _articles(fetcher, source, entries, run.warehouse)
             documents += articles
             problems += more
@@ -301,6 +269,6 @@ async def _reparse_one(parser: ParserPool, run: Run, source: AnySource, docs: li
 
 async def _safe_entries(parser: ParserPool, source: HtmlSource, document: Document) -> tuple[RawEntry, ...]:
     try:
-        return await parser.run(_listing_entries, source, document)
+        return await parser.run(listing_entries, source, document)
     except SourceError:
         return ()

@@ -24,6 +24,10 @@ from owingest.models import DateCandidate, Document, ParseResult, RawEntry
 __all__ = ["parse_feed"]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# the same declaration in the wide encodings feedparser also reads (it converts them to UTF-8
+# before parsing, so a check on the raw bytes must know their spelling too)
+_WIDE_ENTITY_DECLS = tuple("<!ENTITY".encode(e) for e in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
+_CDATA = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|\Z)", re.DOTALL)
 # "&" not starting an entity or character reference: ill-formed, and the lenient parser
 # would turn "Q&A" into "Q&A;". Escaping them and parsing again keeps the text as written.
 _BARE_AMP = re.compile(rb"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")
@@ -70,7 +74,7 @@ def _release_fields(link: str | None, title: str) -> tuple[tuple[str, ...], dict
     flags = []
     if _NIGHTLY.search(tag):
         flags.append("nightly")
-    elif _PRERELEASE.search(tag) or re.search(r"\b(pre-?release|release candidate)\b", title, re.I):
+    elif _PRERELEASE.search(tag) or re.search(r"\b(pre-?release|release candidate)\b", title, re.IGNORECASE):
         flags.append("prerelease")
     return tuple(flags), {"repo": repo, "tag": tag}
 
@@ -91,15 +95,37 @@ def _entry(entry: Any, is_github: bool) -> RawEntry:
     )
 
 
+def _declares_entities(body: bytes) -> bool:
+    """An entity declaration anywhere in the document (not only in its first bytes: a long
+    comment can push the DOCTYPE far down), in UTF-8 or a wide encoding. Text inside CDATA
+    sections is not markup, so an article quoting ``<!ENTITY`` does not count."""
+    if any(form in body for form in _WIDE_ENTITY_DECLS):
+        return True
+    if not _ENTITY_DECL.search(body):
+        return False
+    return _ENTITY_DECL.search(_CDATA.sub(b"", body)) is not None
+
+
+# what feedparser itself lets escape on some hostile documents (a NUL byte in the declared
+# encoding name raises ValueError from codecs.lookup, for one)
+_FEEDPARSER_FAILURES = (ValueError, LookupError, TypeError, IndexError, KeyError, AttributeError,
+                        RecursionError)
+
+
 def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
-    return feedparser.parse(io.BytesIO(body), response_headers=headers,
-                            sanitize_html=False, resolve_relative_uris=False)
+    try:
+        return feedparser.parse(io.BytesIO(body), response_headers=headers,
+                                sanitize_html=False, resolve_relative_uris=False)
+    except _FEEDPARSER_FAILURES as err:
+        kind = (headers.get("content-type") or "unknown type").split(";")[0].strip()
+        raise PermanentError("parse", f"not a usable feed ({kind}): feedparser failed: "
+                                      f"{type(err).__name__}: {' '.join(str(err).split())[:120]}") from err
 
 
 def parse_feed(document: Document, *, github_releases: bool = False) -> ParseResult:
     """Parse an RSS or Atom document into entries."""
     head = document.body[:65536]
-    if _ENTITY_DECL.search(head):
+    if _declares_entities(document.body):
         raise PermanentError("parse", "document declares XML entities (refused: entity-expansion risk)")
     headers = {"content-location": document.final_url}
     if document.content_type:

@@ -11,7 +11,7 @@ import json
 import warnings
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from htmldate import find_date
@@ -74,6 +74,14 @@ def _date_of(tag: Tag | None) -> DateCandidate | None:
     return DateCandidate(when, "listing:text") if when else None
 
 
+def _http_link(base: str, href: str) -> str | None:
+    try:
+        link = urljoin(base, href.strip())
+        return link if urlsplit(link).scheme in ("http", "https") else None
+    except ValueError:  # "Invalid IPv6 URL"
+        return None
+
+
 def parse_listing(document: Document, selectors: HtmlSelectors) -> ParseResult:
     """Items of a listing page: link, title, and date and summary where the listing has them."""
     soup = _soup(document)
@@ -93,7 +101,10 @@ def parse_listing(document: Document, selectors: HtmlSelectors) -> ParseResult:
         if not isinstance(href, str) or not href.strip() or not title:
             skipped += 1
             continue
-        link = urljoin(document.final_url, href.strip())
+        link = _http_link(document.final_url, href)
+        if link is None:  # "javascript:void(0)", "mailto:", "https://[broken"
+            skipped += 1
+            continue
         date = _date_of(_select_one(item, selectors.date))
         summary = _text(_select_one(item, selectors.summary))
         previous = entries.get(link)

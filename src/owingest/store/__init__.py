@@ -11,9 +11,14 @@ from owingest.store.labels import (
     register_model,
     write_predictions,
 )
-from owingest.store.reader import archived_bodies, latest_documents, source_states
+from owingest.store.reader import (
+    archived_bodies,
+    last_fetch_seconds,
+    latest_documents,
+    source_states,
+)
 from owingest.store.writer import commit_run
 
 __all__ = ["STORAGE_VERSION", "HumanLabel", "LabelRow", "archived_bodies", "commit_run", "connect",
-           "human_labels", "import_human_labels", "label_rows", "latest_documents", "least_confident",
-           "register_model", "source_states", "write_predictions"]
+           "human_labels", "import_human_labels", "label_rows", "last_fetch_seconds", "latest_documents",
+           "least_confident", "register_model", "source_states", "write_predictions"]

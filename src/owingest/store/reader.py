@@ -9,7 +9,7 @@ from pathlib import Path
 from owingest.models import Document, FetchedDocument, SourceState
 from owingest.store.connection import connect
 
-__all__ = ["archived_bodies", "latest_documents", "source_states"]
+__all__ = ["archived_bodies", "last_fetch_seconds", "latest_documents", "source_states"]
 
 
 def source_states(path: Path) -> dict[str, SourceState]:
@@ -19,6 +19,18 @@ def source_states(path: Path) -> dict[str, SourceState]:
     with connect(path) as con:
         rows = con.execute("SELECT source_id, etag, last_modified, next_attempt_at FROM sources").fetchall()
     return {r[0]: SourceState(etag=r[1], last_modified=r[2], next_attempt_at=r[3]) for r in rows}
+
+
+def last_fetch_seconds(path: Path) -> dict[str, float]:
+    """How long each source's most recent fetch took (seconds, queueing for a connection
+    slot included): the pipeline starts the slowest sources first."""
+    if not path.exists():
+        return {}
+    with connect(path) as con:
+        rows = con.execute("""
+            SELECT source_id, arg_max(epoch(finished_at) - epoch(started_at), finished_at)
+            FROM fetches GROUP BY source_id""").fetchall()
+    return {r[0]: float(r[1]) for r in rows if r[1] is not None}
 
 
 def _document(url: str, final_url: str, content_type: str | None, body: bytes) -> Document:
