@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,13 +15,15 @@ from typing import Any
 import httpx
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from owingest.cli.extract import register
 from owingest.config import HtmlSource, load_sources
 from owingest.errors import PermanentError
 from owingest.extract import ReleaseFacts, extract_facts
-from owingest.extract.rules import gazetteer
+from owingest.extract.rules import _matches, gazetteer
 from owingest.fetch.replay import load_snapshot
 from owingest.models import Document, Item
 from owingest.normalize import canonical_url, normalize_entry
@@ -28,6 +31,7 @@ from owingest.parse import parse_article, parse_document
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
+GOLD = REPO / "data" / "releases" / "gold.jsonl"
 KEYS = {"lab", "family", "models", "total_params_b", "active_params_b", "context_tokens", "license",
         "open_weights", "modalities", "reasoning"}
 
@@ -370,3 +374,29 @@ def test_extract_refuses_a_bad_date_in_one_line(app: typer.Typer) -> None:
     done = CliRunner().invoke(app, ["extract", "x", "--published", "yesterday"])
     assert done.exit_code == 2
     assert "owingest: --published: not a date (YYYY-MM-DD): 'yesterday'" in done.output
+
+
+# ---- the head-anchored scan finds exactly what a full scan finds ----------------------------
+
+_PIECES = ["llama", "Llama", "meta ", "Meta-", "nvidia ", "Nemotron", "3.1", "3", "-", " ", "_", "4",
+           "70B", "qwen", "Qwen3", "deepseek", "DeepSeek-", "V3", "R1", "gpt", "-oss", "tulu", "Tülu",
+           "mistral", " large", "gemma", "o1", "o3", ".", "x", "coder", "'s", "İ", "ẞ"]
+
+
+def _spans(pattern_matches: Iterable[re.Match[str]]) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern_matches]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+def test_head_anchored_scan_matches_a_full_scan(text: str) -> None:
+    for family in gazetteer().families:
+        assert _spans(_matches(family, text, text.lower())) == _spans(family.pattern.finditer(text)), family.name
+
+
+def test_head_anchored_scan_matches_a_full_scan_on_the_gold_table() -> None:
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [f"{r['title']} {r.get('summary') or ''}" for r in rows]
+    for family in gazetteer().families:
+        for text in texts:
+            assert _spans(_matches(family, text, text.lower())) == _spans(family.pattern.finditer(text))
