@@ -380,7 +380,8 @@ def test_extract_refuses_a_bad_date_in_one_line(app: typer.Typer) -> None:
 
 _PIECES = ["llama", "Llama", "meta ", "Meta-", "nvidia ", "Nemotron", "3.1", "3", "-", " ", "_", "4",
            "70B", "qwen", "Qwen3", "deepseek", "DeepSeek-", "V3", "R1", "gpt", "-oss", "tulu", "Tülu",
-           "mistral", " large", "gemma", "o1", "o3", ".", "x", "coder", "'s", "İ", "ẞ"]
+           "mistral", " large", "gemma", "o1", "o3", ".", "x", "coder", "'s", "İ", "ẞ", "Miſtral", "Kımı K2",
+           "Pıxtral", "\u212aimi"]
 
 
 def _spans(pattern_matches: Iterable[re.Match[str]]) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -95,3 +96,16 @@ def test_a_model_that_cannot_be_read_gives_the_reason_not_an_exception(tmp_path:
     [label] = Labeler(tmp_path / spec).label([ClassifyInput(title="Gemma 3 released")])
     assert isinstance(label, Unclassified) and label.reason.startswith("model unavailable: ")
     assert str(tmp_path / spec) in label.reason
+
+
+def test_a_model_file_with_a_damaged_member_gives_the_reason_not_an_exception(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.skops"
+    with zipfile.ZipFile(default_model_path()) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith(".npy"):
+                data = data[:20]                # one array cut short, the zip itself intact
+            dst.writestr(info, data)
+    [label] = Labeler(damaged).label([ClassifyInput(title="Gemma 3 released")])
+    assert isinstance(label, Unclassified)
+    assert label.reason.startswith(f"model unavailable: {damaged}: damaged model file (")

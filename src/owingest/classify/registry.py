@@ -97,7 +97,10 @@ def load_model(path: Path | None = None) -> ModelFile:
     foreign = [t for t in types if not t.startswith(_ALLOWED)]
     if foreign:
         raise ConfigError(f"{path}: refused: the file contains types owingest does not produce ({foreign[0]})")
-    bundle = sio.load(path, trusted=types)
+    try:
+        bundle = sio.load(path, trusted=types)
+    except Exception as err:  # noqa: BLE001 - a damaged member fails inside numpy, zipfile or skops
+        raise ConfigError(f"{path}: damaged model file ({type(err).__name__}: {str(err)[:120]})") from None
     try:
         card = json.loads(bundle["card_json"])
         if card.get("producer") != PRODUCER:

@@ -232,13 +232,18 @@ def find_mentions(text: str, g: Gazetteer) -> list[Mention]:
     return kept
 
 
+# letters that IGNORECASE matches to an ASCII letter but str.lower() does not lower to it
+# (dotless i, long s; checked over the Basic Multilingual Plane): a text with one is scanned whole
+_FOLDS_APART = re.compile("[\u0131\u017f]")
+
+
 def _matches(family: Family, text: str, lower: str) -> Iterator[re.Match[str]]:
     """``family.pattern.finditer(text)``, found faster: a match holds the family's head, at
     most ``reach`` characters from its start, so only the places around each occurrence of
     the head are tried (most texts name few families, and each a few times)."""
-    if len(family.head) < 2 or len(lower) != len(text):     # no usable head, or a case-folding
-        yield from family.pattern.finditer(text)            # that moved the characters
-        return
+    if len(family.head) < 2 or len(lower) != len(text) or _FOLDS_APART.search(text):
+        yield from family.pattern.finditer(text)    # no usable head, or a text whose lowercase
+        return                                      # differs from what IGNORECASE matches
     pos = 0
     while (at := lower.find(family.head, pos)) >= 0:
         for start in range(max(pos, at - family.reach), at + 1):
