@@ -9,9 +9,10 @@ Prints one JSON line: import and model-load seconds, RSS after setup, and per ru
 time, stage breakdown, report totals and (with ``--server-port``) the document server's
 counters (bodies and bytes sent, 304s). The parent reads this process's peak RSS itself.
 
-Module-level imports mirror the ``owingest`` console script's, because on Python < 3.13 each
-``ParserPool`` worker re-executes the main script (CPython gh-137996): the cost of a run's
-parser start-up depends on what ``__main__`` imports.
+Module-level imports mirror the ``owingest`` console script's. On Python < 3.13 a fork-server
+child re-executes the main script (CPython gh-126631 / gh-137996); ``ParserPool`` now tells its
+fork server to skip that, so a heavy ``__main__`` must no longer slow the parser start-up: this
+process keeps the heavy imports to show it.
 """
 
 from __future__ import annotations
@@ -79,11 +80,12 @@ def main() -> None:
     args = parser.parse_args()
 
     from owingest.classify.classifier import load_classifier
+    from owingest.classify.labeler import Labeler
     from owingest.config import load_sources
     from owingest.pipeline import run_ingest
 
     imported = time.perf_counter()
-    classifier = load_classifier()
+    classifier = Labeler(classifier=load_classifier())   # loaded up front, timed apart
     loaded = time.perf_counter()
     out: dict[str, Any] = {"import_s": round(imported - T0, 3), "model_load_s": round(loaded - imported, 3),
                            "rss_after_setup_mib": common.rss_mib(), "runs": []}

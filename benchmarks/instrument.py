@@ -94,8 +94,8 @@ class Profile:
             from owingest.parse.pool import ParserPool
             targets.append((ParserPool, "run", self._wrap_pool(ParserPool.run)))
         except ImportError:  # a tree without the parser pool parses inside the event loop
-            targets.append((pipeline, "items_from_documents",
-                            self._wrap_sync("parse", pipeline.items_from_documents)))
+            from owingest.parse import work
+            targets.append((work, "items_from_documents", self._wrap_sync("parse", work.items_from_documents)))
         saved = [(obj, name, getattr(obj, name)) for obj, name, _ in targets]
         for obj, name, wrapper in targets:
             setattr(obj, name, wrapper)

@@ -1,6 +1,6 @@
 """Parse: documents to normalized items through the pipeline's own parse step, vs plain lxml.
 
-The real path is ``pipeline.items_from_documents`` (the kind's parser, then
+The real path is ``parse.work.items_from_documents`` (the kind's parser, then
 ``normalize_entry``: canonical URL, HTML to text, dates, ids, hashes) with its safety
 measures (XML entity declarations refused, feedparser's sanitizer off, untrusted markup
 parsed in ``ParserPool`` worker processes under a deadline and a memory cap). It runs
@@ -95,7 +95,7 @@ def _timed(fn: Any, repeats: int) -> tuple[dict[str, Any], int]:
 
 
 async def _through_pool(pool: Any, jobs: list[tuple[Any, list[Any]]], now: datetime) -> int:
-    from owingest.pipeline import items_from_documents
+    from owingest.parse.work import items_from_documents
 
     results = await asyncio.gather(*(pool.run(items_from_documents, src, docs, now) for src, docs in jobs))
     return sum(len(items) for items, _seen, _problems in results)
@@ -114,7 +114,7 @@ def run(quick: bool) -> dict[str, Any]:
     the real parse + normalize path, in one process and through the ParserPool (2 cores), vs a
     minimal lxml extraction of the same fields. Target: >= 1,500 feed items/s on 2 cores."""
     from owingest.parse import parse_document
-    from owingest.pipeline import items_from_documents
+    from owingest.parse.work import items_from_documents
 
     docs_per_kind, repeats = (4, 3) if quick else (12, 5)
     now = datetime(2026, 11, 30, tzinfo=UTC)
@@ -156,8 +156,8 @@ def run(quick: bool) -> dict[str, Any]:
     key = "items_per_s_pool" if pool is not None else "items_per_s_1core"
     feed_rate = min(formats["rss"][key], formats["atom"][key])
     return {
-        "path": "pipeline.items_from_documents via ParserPool(workers=2)" if pool else
-                "pipeline.items_from_documents in-process (no ParserPool in this tree)",
+        "path": "parse.work.items_from_documents via ParserPool(workers=2)" if pool else
+                "parse.work.items_from_documents in-process (no ParserPool in this tree)",
         "pool_start_s": pool_start_s, "formats": formats,
         "items_per_s": {k: v[key] for k, v in formats.items()},
         "ratio_to_floor": {k: round(v["floor_items_per_s_1core"] / v[key], 1) for k, v in formats.items()},

@@ -22,8 +22,8 @@ from typing import Any
 T0 = time.perf_counter()
 ROOT = Path(__file__).resolve().parent.parent
 
-# the imports of flows/ingest.py, at module level as there: on Python < 3.13 every ParserPool
-# worker re-executes the main script (CPython gh-137996), so they are part of a run's cost
+# the imports of flows/ingest.py, at module level as there: on Python < 3.13 a fork-server child
+# re-executes the main script (CPython gh-137996) unless ParserPool skips it, as it now does
 import prefect  # noqa: F401
 
 from owingest import pipeline  # noqa: F401

@@ -20,7 +20,8 @@ def _get(results: dict[str, Any], path: str) -> Any:
 
 def headline(results: dict[str, Any]) -> dict[str, Any]:
     """The flat keys of results.json (``fetch.ratio_to_limit`` ...)."""
-    keys = ("fetch.ratio_to_limit", "fetch.ratio_to_limit_shipped_c10", "fetch.speedup_vs_sequential_c20",
+    keys = ("fetch.ratio_to_limit", "fetch.ratio_to_limit_shipped_c10", "fetch.ratio_to_limit_floor_c20",
+            "fetch.ratio_to_limit_httpx_default_c20", "fetch.speedup_vs_sequential_c20",
             "warm.speedup_vs_cold", "warm.speedup_vs_cold_c20", "warm.body_bytes", "warm.items_parsed",
             "parse.items_per_s", "parse.ratio_to_floor", "parse.feed_items_per_s",
             "store.ratio_to_bulk_limit", "store.ratios_to_bulk_limit", "store.rows_per_s",
@@ -81,11 +82,14 @@ def _fetch(r: dict[str, Any]) -> list[Row]:
     v, rows = r["variants"], []
     names = {"c20": f"{v['c20']['n']} feeds @100 ms, C=20", "c10": "same, C=10 (shipped default)",
              "c30": "same, C=30 (max allowed)", "c20_reused_connections": "same, C=20, connections reused (20 hosts)",
+             "c20_floor_bare_asyncio": "same, C=20, bare asyncio client (the floor here)",
+             "c20_httpx_default_client": "same, C=20, httpx.AsyncClient (the old path)",
              "long_tail_c20": f"long tail (5% at {r.get('long_tail_slow_s', 2.0):g} s), C=20",
              "long_tail_c20_slow_first": "same, slow sources requested first",
              "one_host_c20_per_host2": f"{v['one_host_c20_per_host2']['n']} feeds on one host (per-host 2)",
              "sequential": f"sequential (C=1), {v['sequential']['n']} feeds",
-             "zero_latency_c20": "no latency, C=20 (CPU floor)"}
+             "zero_latency_c20": "no latency, C=20 (CPU floor)",
+             "zero_latency_c20_httpx_default_client": "same, httpx.AsyncClient (the old path)"}
     for key, label in names.items():
         if key not in v:
             continue
@@ -161,8 +165,8 @@ def _classify(r: dict[str, Any]) -> list[Row]:
         ("classify", "batch, 2 processes", med, spread, f"{r['two_process_speedup']}x one process{quality}",
          _peak(r), ">= 5,000/s", _ge(r["items_per_s"], 5000)),
         ("classify", "batch, 1 process (as the pipeline)", one, ospread,
-         (f"model floor (features once) {r['floor_items_per_s_1proc']:,}/s ({r['ratio_to_floor_1proc']}x); "
-          f"one item per call {r['items_per_s_one_per_call']}/s"), "", "", ""),
+         (f"char n-grams {r['breakdown_s']['char_ngrams_s'] / r['breakdown_s']['features_s']:.0%} of the "
+          f"feature step; one item per call {r['items_per_s_one_per_call']}/s"), "", "", ""),
         *_extract(r.get("extract")),
         ("classify", "model load, fresh process", load, lspread,
          f"warm reload {r['load_warm_s']['median']:.2f} s", "",
