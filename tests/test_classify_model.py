@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import skops.io as sio
 
+from owingest.classify.features import compile_eras, era_hints
 from owingest.classify.keyword import KeywordModel
 from owingest.classify.model import fit
 from owingest.classify.records import ClassifyInput, load_records
@@ -113,3 +114,11 @@ def test_the_keyword_baseline_follows_its_rules() -> None:
     assert hub.topics == ("release",)
     assert engine.topics == ("infra",)
     assert undated.phase == "baseline"
+
+
+def test_era_hints_match_any_case_and_the_data_must_be_lowercase() -> None:
+    assert era_hints("MIXTRAL 8X22B and Llama 3.1 on one GPU") == ["era_scaling"]
+    assert era_hints("DeepSeek-R1 distilled into Qwen") == ["era_frontier"]
+    with pytest.raises(ConfigError, match=r"eras.yaml: baseline: write patterns in lowercase: 'Llama 2'"):
+        compile_eras({"baseline": ["llama 1", "Llama 2"]})
+    assert compile_eras({"baseline": [r"\Bopt\b"]})      # an escape is not an uppercase letter
