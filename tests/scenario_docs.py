@@ -61,17 +61,24 @@ def hub_page(*repos: str) -> bytes:
     ).encode()
 
 
-def entity_bomb(encoding: str = "utf-8", levels: int = 9) -> bytes:
-    """Billion laughs: each entity ten of the one before, one declaration per line."""
+def entity_bomb(encoding: str = "utf-8", levels: int = 9, *, hidden: bool = False) -> bytes:
+    """Billion laughs: each entity ten of the one before, one declaration per line. The item
+    title also names the first entity twice (a declaration feedparser would keep), and its link
+    is its own (no other bomb's item hides it as a duplicate). With ``hidden``, the DOCTYPE
+    sits between two comments holding the halves of a CDATA marker, so a check that first
+    removes CDATA sections removes the DOCTYPE with them."""
     decls = ['<!ENTITY lol0 "lollollollollollollollollollol">'] + [
         f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)
     ]
+    doctype = "<!DOCTYPE rss [\n" + "\n".join(decls) + "\n]>\n"
+    if hidden:
+        doctype = f"<!-- <![CDATA[ -->{doctype}<!-- ]]> -->"
     text = (
-        f'<?xml version="1.0" encoding="{encoding}"?>\n<!DOCTYPE rss [\n'
-        + "\n".join(decls)
-        + "\n]>\n"
-        f'<rss version="2.0"><channel><title>&lol{levels - 1};</title><item><title>Bomb &lol{levels - 1};</title>'
-        "<link>https://bomb.example/1</link></item></channel></rss>\n"
+        f'<?xml version="1.0" encoding="{encoding}"?>\n{doctype}'
+        f'<rss version="2.0"><channel><title>&lol{levels - 1};</title><item>'
+        f"<title>Bomb &lol{levels - 1}; &lol0;&lol0;</title>"
+        f"<link>https://bomb.example/{encoding}{'-hidden' if hidden else ''}</link>"
+        "</item></channel></rss>\n"
     )
     return text.encode(encoding)
 

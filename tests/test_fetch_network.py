@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import ssl
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,16 @@ pytestmark = pytest.mark.integration
 
 BODY = b"<rss><channel><title>t</title></channel></rss>"
 BIG = b"<rss>" + b"x" * 2**20 + b"</rss>"
+# answers the fetcher never reads the body of: (head, body, pause between them in seconds)
+UNREAD: dict[bytes, tuple[bytes, bytes, float]] = {
+    b"/304": (b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n", b"", 0),
+    b"/404": (b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 39\r\n\r\n",
+              b"<html><body>no such page</body></html>\n", 0.05),  # the page comes in a later read
+    b"/moved": (b"HTTP/1.1 301 Moved Permanently\r\nLocation: /feed\r\nContent-Length: 0\r\n\r\n", b"", 0),
+    b"/410-long": (b"HTTP/1.1 410 Gone\r\nContent-Length: %d\r\n\r\n" % len(BIG), BIG, 0),
+    b"/404-slow": (b"HTTP/1.1 404 Not Found\r\nContent-Length: 39\r\n\r\n",
+                   b"<html><body>no such page</body></html>\n", 2.0),
+}
 
 
 class TinyServer:
@@ -50,6 +61,10 @@ class TinyServer:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 self.requests += 1
+                target = head.split(b" ", 2)[1]
+                if target in UNREAD:
+                    await self._unread(writer, *UNREAD[target])
+                    continue
                 body = BIG if b" /big " in head else BODY
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
                              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
@@ -60,6 +75,15 @@ class TinyServer:
             pass
         finally:
             writer.close()
+
+    @staticmethod
+    async def _unread(writer: asyncio.StreamWriter, head: bytes, body: bytes, pause: float) -> None:
+        writer.write(head)
+        await writer.drain()
+        if body:
+            await asyncio.sleep(pause)
+            writer.write(body)
+            await writer.drain()
 
 
 def run(body: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
@@ -120,6 +144,47 @@ def test_a_response_abandoned_mid_body_never_goes_back_to_the_pool() -> None:
     assert big.error == "fetch: Content-Length 1048587 is over the cap of 65536 bytes"
     # the rest of the big body was never read: the next request needs a connection of its own
     assert small.document is not None and small.document.body == BODY
+    assert (server.requests, server.connections) == (2, 2)
+
+
+def test_answers_whose_bodies_are_not_read_keep_their_connection() -> None:
+    # a warm run: 304s, an error page, a redirect; none of their bodies is wanted, and a new
+    # connection (a handshake, on a real host) for each would cost more than reading them
+    server = TinyServer()
+
+    async def go() -> list[FetchOutcome]:
+        port = await server.start()
+        async with Fetcher(settings()) as fetcher:
+            outcomes = [await fetcher.fetch(f"http://127.0.0.1:{port}{path}")
+                        for path in ("/304", "/304", "/404", "/moved", "/304")]
+        await server.stop()
+        return outcomes
+
+    outcomes = run(go)
+    assert [(o.status, o.not_modified, o.error) for o in outcomes] == [
+        (304, True, None), (304, True, None), (404, False, "fetch: HTTP 404 Not Found"),
+        (200, False, None), (304, True, None)]
+    assert (server.requests, server.connections) == (6, 1)
+
+
+@pytest.mark.parametrize("path", ["/410-long", "/404-slow"])
+def test_an_unread_body_that_is_long_or_slow_closes_its_connection(path: str) -> None:
+    server = TinyServer()
+
+    async def go() -> tuple[FetchOutcome, FetchOutcome, float]:
+        port = await server.start()
+        async with Fetcher(settings()) as fetcher:
+            started = time.monotonic()
+            refused = await fetcher.fetch(f"http://127.0.0.1:{port}{path}")
+            took = time.monotonic() - started
+            after = await fetcher.fetch(f"http://127.0.0.1:{port}/feed")
+        await server.stop()
+        return refused, after, took
+
+    refused, after, took = run(go)
+    assert refused.error is not None and refused.error.startswith("fetch: HTTP 4")
+    assert took < 1.0  # the slow page (2 s) was not waited for
+    assert after.document is not None and after.document.body == BODY
     assert (server.requests, server.connections) == (2, 2)
 
 

@@ -502,6 +502,16 @@ SCENARIOS: dict[str, Scenario] = {
         "parse: document declares XML entities (refused: entity-expansion risk)",
         False,
     ),
+    "entity-bomb-between-false-cdata": Scenario(
+        [Reply(200, entity_bomb(hidden=True), {"Content-Type": RSS_TYPE})],
+        "parse: document declares XML entities (refused: entity-expansion risk)",
+        False,
+    ),
+    "entity-bomb-ebcdic": Scenario(
+        [Reply(200, entity_bomb("cp037"), {"Content-Type": RSS_TYPE})],
+        "parse: document declares XML entities (refused: entity-expansion risk)",
+        False,
+    ),
     "xxe-local-file": Scenario(
         lambda s: s.main.route(
             "/xxe-local-file", Reply(200, xxe(_marker_file()), {"Content-Type": RSS_TYPE})

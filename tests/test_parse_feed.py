@@ -89,6 +89,50 @@ def test_entity_declarations_are_refused() -> None:
         parse_feed(doc(bomb))
 
 
+def _declaring(prolog: str, decls: str, ref: str) -> str:
+    """An RSS document whose DOCTYPE (declaring ``decls``) sits inside ``prolog`` at "{}",
+    with one item titled "x <ref> y"."""
+    doctype = f"<!DOCTYPE rss [{decls}]>"
+    return (f'<?xml version="1.0" encoding="utf-8"?>{prolog.format(doctype)}<rss version="2.0">'
+            f'<channel><title>t</title><item><title>x {ref} y</title>'
+            f'<link>https://a.example/1</link></item></channel></rss>')
+
+
+LAUGHS = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 6))
+# a CDATA marker inside a comment (or a processing instruction) is not a CDATA section: the
+# DOCTYPE between the two comments is real markup, and the parser expands its entities
+HIDDEN = {
+    "cdata-in-comments": "<!-- <![CDATA[ -->{}<!-- ]]> -->",
+    "cdata-in-processing-instructions": "<?pi <![CDATA[ ?>{}<?pi ]]> ?>",
+    "plain": "{}",
+}
+
+
+@pytest.mark.parametrize("prolog", HIDDEN.values(), ids=HIDDEN.keys())
+@pytest.mark.parametrize(("decls", "ref"), [('<!ENTITY a "EXPANDED">', "&a;"), (LAUGHS, "&l5;")],
+                         ids=["one-entity", "billion-laughs"])
+def test_an_entity_declaration_is_refused_wherever_it_hides(prolog: str, decls: str, ref: str) -> None:
+    with pytest.raises(PermanentError, match=r"^parse: document declares XML entities"):
+        parse_feed(doc(_declaring(prolog, decls, ref), content_type="application/rss+xml"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "cp037", "utf-7"])
+def test_an_entity_declaration_is_refused_in_any_encoding_feedparser_reads(encoding: str) -> None:
+    # checked on the text as feedparser decodes it: EBCDIC and a hand-written UTF-7 "<" spell
+    # "<!ENTITY" with bytes a search of the raw body does not know
+    text = _declaring("{}", '<!ENTITY a "EXPANDED">', "&a;").replace('"utf-8"', f'"{encoding}"')
+    body = text.encode(encoding).replace(b"<!ENTITY", b"+ADw-!ENTITY")
+    with pytest.raises(PermanentError, match=r"^parse: document declares XML entities"):
+        parse_feed(doc(body, content_type="application/rss+xml"))
+
+
+def test_an_article_quoting_an_entity_declaration_escaped_is_kept() -> None:
+    # escaped markup is text, not a declaration: the title keeps it as written
+    body = RSS.replace("<title>Hiring</title>", "<title>On &lt;!ENTITY a &quot;b&quot;&gt;</title>")
+    titles = [e.title for e in parse_feed(doc(body, content_type="application/rss+xml")).entries]
+    assert titles == ["Model A released", 'On <!ENTITY a "b">']
+
+
 def test_feedparser_never_opens_a_local_path_given_as_the_body(tmp_path: object) -> None:
     # feedparser.parse(str) would open a path; we hand it a byte stream, so this is just junk text
     with pytest.raises(PermanentError):

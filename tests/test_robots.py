@@ -5,12 +5,19 @@ Each server is one origin (its own port), so each has its own robots.txt.
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from owingest.config import FetchSettings
+from owingest.fetch import Fetcher
+from owingest.fetch.robots import fetch_if_allowed
+from owingest.models import FetchOutcome
 from tests.loopback import LoopbackServer, Reply
 from tests.test_ingest_loopback import configure, feed, ingest, rows
 
@@ -205,3 +212,58 @@ def test_disallowed_article_pages_are_not_fetched_and_the_listing_is_kept(
         ("posts post 0", "", False),
         ("posts post 1", "", False),
     ]
+
+
+# ---- matching (RFC 9309) and the run's lifetime, through fetch_if_allowed -----------------
+
+FAST = FetchSettings(allow_private_hosts=True, connect_timeout=1.0, read_timeout=1.0,
+                     total_timeout=3.0, max_attempts=1)
+
+
+def fetch_one(server: LoopbackServer, path: str) -> FetchOutcome:
+    async def go() -> FetchOutcome:
+        async with Fetcher(FAST) as fetcher:
+            return await fetch_if_allowed(fetcher, server.url(path))
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("rules", "path", "allowed"),
+    [
+        ("Disallow: /*?page=", "/news?page=2", False),  # "*" matches any run of characters
+        ("Disallow: /*?page=", "/news", True),
+        ("Disallow: /news$", "/news", False),  # "$" anchors the end of the path
+        ("Disallow: /news$", "/news/a", True),
+        ("Disallow: /\nAllow: /news/", "/news/a", True),  # the longest match wins, not the first
+        ("Disallow: /\nAllow: /news/", "/about", False),
+        ("Allow: /news/\nDisallow: /news/a", "/news/a", False),  # longer, though listed later
+        ("Disallow: /news\nAllow: /news", "/news", True),  # a tie goes to Allow
+    ],
+)
+def test_rules_match_as_rfc_9309_says(
+    server: LoopbackServer, rules: str, path: str, allowed: bool
+) -> None:
+    server.route("/robots.txt", Reply(200, f"User-agent: *\n{rules}\n".encode(), TEXT))
+    server.route(path, Reply(200, article("page"), HTML))
+    outcome = fetch_one(server, path)
+    if allowed:
+        assert outcome.error is None and outcome.document is not None
+    else:
+        robots_url = server.url("/robots.txt")
+        assert outcome.error == f"robots: {robots_url} disallows {server.url(path)} for owingest"
+    assert len(server.requests(path)) == (1 if allowed else 0)
+
+
+def test_a_finished_run_leaves_nothing_holding_its_fetcher(server: LoopbackServer) -> None:
+    server.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private\n", TEXT))
+    server.route("/news", Reply(200, article("news"), HTML))
+
+    async def go() -> weakref.ref[Fetcher]:
+        async with Fetcher(FAST) as fetcher:
+            outcome = await fetch_if_allowed(fetcher, server.url("/news"))
+            assert outcome.document is not None
+            return weakref.ref(fetcher)
+
+    gone = asyncio.run(go())
+    gc.collect()
+    assert gone() is None  # the run's robots.txt verdicts went with it

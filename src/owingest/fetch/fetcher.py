@@ -34,6 +34,7 @@ import httpx
 from owingest.config import FetchSettings
 from owingest.errors import PermanentError, SourceError, TransientError
 from owingest.fetch.network import FetchTransport
+from owingest.fetch.robots import RobotsRules
 from owingest.models import Document, FetchOutcome, SourceState
 
 __all__ = ["RETRYABLE_STATUSES", "Fetcher", "build_transport"]
@@ -142,6 +143,7 @@ class Fetcher:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._clock = clock
+        self.robots = RobotsRules(settings.user_agent)  # this run's robots.txt verdicts
 
     async def __aenter__(self) -> Self:
         return self

@@ -14,7 +14,11 @@ engine httpcore uses (h11): about half the CPU per request.
   sides finished the exchange cleanly; one the server closed (or wrote to) while idle, or
   idle longer than ``keepalive_expiry``, is dropped. At most ``max_keepalive_connections``
   idle connections are kept; the concurrency bound itself is the fetcher's.
-- A response closed before its end (a size cap, a redirect not read) closes its connection.
+- A response closed before its end keeps its connection only when what is left is known to
+  be small: nothing (a 304, a 204, ``Content-Length: 0``) or a declared length up to
+  ``_DRAIN_LIMIT`` that arrives within ``_DRAIN_WAIT`` (a redirect's or an error's short
+  page). Then the rest is read and dropped, which costs less than a new handshake; anything
+  else (a size cap hit, a chunked or long body, a slow one) closes the connection.
 - Errors are httpx's own exception types, so the fetcher's rules see no difference.
 """
 
@@ -36,6 +40,8 @@ from owingest.fetch.guard import resolve_public
 __all__ = ["FetchTransport"]
 
 _CHUNK = 2**16
+_DRAIN_LIMIT = 2**16  # bytes: an unread body declared this short is read to keep its connection
+_DRAIN_WAIT = 0.25    # seconds: at most this long, about one handshake on a distant host
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 Origin = tuple[bytes, str, int]
 
@@ -142,13 +148,27 @@ class _Connection:
         return self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE
 
 
-class _Body(httpx.AsyncByteStream):
-    """A response body straight off the connection; closing it early closes the connection."""
+def _short_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """The response declares a body of at most ``_DRAIN_LIMIT`` bytes (h11 lower-cases names)."""
+    length = None
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return False
+        if name == b"content-length":
+            length = value
+    return length is not None and length.isdigit() and int(length) <= _DRAIN_LIMIT
 
-    def __init__(self, transport: FetchTransport, connection: _Connection, timeout: float | None) -> None:
+
+class _Body(httpx.AsyncByteStream):
+    """A response body straight off the connection; closing it early closes the connection,
+    unless what is left of it is short and comes at once (see ``_finish``)."""
+
+    def __init__(self, transport: FetchTransport, connection: _Connection, timeout: float | None,
+                 *, short: bool = False) -> None:
         self._transport = transport
         self._connection = connection
         self._timeout = timeout
+        self._short = short  # the declared length is at most _DRAIN_LIMIT
         self._complete = False
         self._closed = False
 
@@ -162,9 +182,32 @@ class _Body(httpx.AsyncByteStream):
                 return
 
     async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._transport._release(self._connection, reuse=self._complete)
+        if self._closed:
+            return
+        self._closed = True
+        finished = self._complete
+        try:
+            if not finished:
+                finished = await self._finish()
+        finally:  # cancelled while finishing: the connection is closed, not leaked
+            self._transport._release(self._connection, reuse=finished)
+
+    async def _finish(self) -> bool:
+        """Read to the end of a response nobody read, when that end is already buffered (a 304
+        or any body h11 has whole) or the body is short and arrives within ``_DRAIN_WAIT``."""
+        h11_connection = self._connection.h11
+        try:
+            async with asyncio.timeout(_DRAIN_WAIT):
+                while True:
+                    event = h11_connection.next_event()
+                    if isinstance(event, h11.EndOfMessage):
+                        return True
+                    if event is h11.NEED_DATA and self._short:
+                        h11_connection.receive_data(await self._connection.stream.read(self._timeout))
+                    elif not isinstance(event, h11.Data):  # NEED_DATA on a long body, closed, paused
+                        return False
+        except (TimeoutError, h11.RemoteProtocolError, httpx.TransportError):
+            return False
 
 
 class FetchTransport(httpx.AsyncBaseTransport):
@@ -195,8 +238,8 @@ class FetchTransport(httpx.AsyncBaseTransport):
         except BaseException:
             connection.stream.close()
             raise
-        return httpx.Response(event.status_code, headers=event.headers,
-                              stream=_Body(self, connection, timeouts.get("read")),
+        body = _Body(self, connection, timeouts.get("read"), short=_short_body(event.headers))
+        return httpx.Response(event.status_code, headers=event.headers, stream=body,
                               extensions={"http_version": b"HTTP/1.1", "reason_phrase": event.reason})
 
     async def aclose(self) -> None:

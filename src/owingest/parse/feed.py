@@ -24,10 +24,6 @@ from owingest.models import DateCandidate, Document, ParseResult, RawEntry
 __all__ = ["parse_feed"]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
-# the same declaration in the wide encodings feedparser also reads (it converts them to UTF-8
-# before parsing, so a check on the raw bytes must know their spelling too)
-_WIDE_ENTITY_DECLS = tuple("<!ENTITY".encode(e) for e in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
-_CDATA = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|\Z)", re.DOTALL)
 # "&" not starting an entity or character reference: ill-formed, and the lenient parser
 # would turn "Q&A" into "Q&A;". Escaping them and parsing again keeps the text as written.
 _BARE_AMP = re.compile(rb"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")
@@ -95,15 +91,13 @@ def _entry(entry: Any, is_github: bool) -> RawEntry:
     )
 
 
-def _declares_entities(body: bytes) -> bool:
-    """An entity declaration anywhere in the document (not only in its first bytes: a long
-    comment can push the DOCTYPE far down), in UTF-8 or a wide encoding. Text inside CDATA
-    sections is not markup, so an article quoting ``<!ENTITY`` does not count."""
-    if any(form in body for form in _WIDE_ENTITY_DECLS):
-        return True
-    if not _ENTITY_DECL.search(body):
-        return False
-    return _ENTITY_DECL.search(_CDATA.sub(b"", body)) is not None
+def _declares_entities(utf8: bytes) -> bool:
+    """An entity declaration anywhere in the document as feedparser reads it (UTF-8, after
+    its own decoding). Anywhere means anywhere: markup can hide in comments, CDATA sections
+    and processing instructions nested in ways a pattern cannot follow, and no feed has a
+    reason to carry ``<!ENTITY`` raw, even in a CDATA section (escaped, ``&lt;!ENTITY``, it
+    is text and passes)."""
+    return _ENTITY_DECL.search(utf8) is not None
 
 
 # what feedparser itself lets escape on some hostile documents (a NUL byte in the declared
@@ -112,24 +106,37 @@ _FEEDPARSER_FAILURES = (ValueError, LookupError, TypeError, IndexError, KeyError
                         RecursionError)
 
 
+def _failed(err: Exception, headers: dict[str, str]) -> PermanentError:
+    kind = (headers.get("content-type") or "unknown type").split(";")[0].strip()
+    return PermanentError("parse", f"not a usable feed ({kind}): feedparser failed: "
+                                   f"{type(err).__name__}: {' '.join(str(err).split())[:120]}")
+
+
+def _as_feedparser_reads_it(body: bytes, headers: dict[str, str]) -> bytes:
+    """``body`` in UTF-8, decoded exactly as ``feedparser.parse`` will decode it (the same
+    function, on the same headers): from UTF-16/32, EBCDIC, UTF-7, whatever it declares."""
+    try:
+        return bytes(feedparser.encodings.convert_to_utf8(dict(headers), body, {}))
+    except _FEEDPARSER_FAILURES as err:
+        raise _failed(err, headers) from err
+
+
 def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
     try:
         return feedparser.parse(io.BytesIO(body), response_headers=headers,
                                 sanitize_html=False, resolve_relative_uris=False)
     except _FEEDPARSER_FAILURES as err:
-        kind = (headers.get("content-type") or "unknown type").split(";")[0].strip()
-        raise PermanentError("parse", f"not a usable feed ({kind}): feedparser failed: "
-                                      f"{type(err).__name__}: {' '.join(str(err).split())[:120]}") from err
+        raise _failed(err, headers) from err
 
 
 def parse_feed(document: Document, *, github_releases: bool = False) -> ParseResult:
     """Parse an RSS or Atom document into entries."""
     head = document.body[:65536]
-    if _declares_entities(document.body):
-        raise PermanentError("parse", "document declares XML entities (refused: entity-expansion risk)")
     headers = {"content-location": document.final_url}
     if document.content_type:
         headers["content-type"] = document.content_type
+    if _declares_entities(_as_feedparser_reads_it(document.body, headers)):
+        raise PermanentError("parse", "document declares XML entities (refused: entity-expansion risk)")
     parsed = _feedparser(document.body, headers)
     problems = []
     if parsed.get("bozo"):

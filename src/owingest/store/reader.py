@@ -22,8 +22,10 @@ def source_states(path: Path) -> dict[str, SourceState]:
 
 
 def last_fetch_seconds(path: Path) -> dict[str, float]:
-    """How long each source's most recent fetch took (seconds, queueing for a connection
-    slot included): the pipeline starts the slowest sources first."""
+    """How long each source's most recent run took, in seconds: from its first request's turn
+    (the wait for a connection slot under the run's concurrency bounds is not counted) to the
+    end of its fetches (retries, further pages, article pages) and parsing. The pipeline
+    starts the slowest sources first."""
     if not path.exists():
         return {}
     with connect(path) as con:
