@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import skops.io as sio
 
-from owingest.classify.features import compile_eras, era_hints
+from owingest.classify.features import compile_eras, era_hints, frame
 from owingest.classify.keyword import KeywordModel
 from owingest.classify.model import fit
-from owingest.classify.records import ClassifyInput, load_records
+from owingest.classify.records import TOPICS, ClassifyInput, load_records
 from owingest.classify.registry import load_model, save_model
 from owingest.errors import ConfigError
 
@@ -72,6 +72,11 @@ def test_a_saved_model_loads_back_with_its_card(sample: list, tmp_path: Path) ->
                                 "cv_metrics"}
     row = [ClassifyInput(title="vLLM v0.8.0 adds Gemma 3 support", source_kind="feed")]
     assert loaded.model.predict(row) == saved.model.predict(row)
+    # each head is also a plain scikit-learn Pipeline over the shared feature step
+    [label] = loaded.model.predict(row)
+    topic_probs = loaded.model.topic_model.predict_proba(frame(row))[0]
+    assert [round(float(p), 4) for p in topic_probs] == [label.topic_probs[t] for t in TOPICS]
+    assert loaded.model.phase_model.predict(frame(row))[0] == label.phase
 
 
 def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:
