@@ -2,7 +2,8 @@
 
 Scheduled on Mondays at 07:00 UTC (prefect.yaml), it writes the digest of the
 ISO week that just ended (or the ``week`` given) under ``out`` and publishes the
-headline table as the markdown artifact ``digest-headline``.
+headline table as the markdown artifact ``digest-headline``. ``week``, ``since`` and
+``until`` mean what the options of ``owingest digest`` mean (``resolve_period``).
 """
 
 from __future__ import annotations
@@ -27,15 +28,6 @@ def write(
     )
 
 
-def _period(warehouse: str, week: str | None) -> digests.Period:
-    now = datetime.now(UTC)  # the flow is the edge: the clock is read here only
-    if week is None:
-        return digests.last_complete_week(now)
-    if week.strip().lower() == "latest":
-        return digests.latest_week(Path(warehouse), now)
-    return digests.parse_week(week)
-
-
 @flow(
     name="weekly_digest",
     description="Write the weekly digest (Markdown, HTML, JSON, charts) "
@@ -47,8 +39,11 @@ async def weekly_digest(
     week: str | None = None,
     formats: str = "md,html,json",
     top: int = 20,
+    since: str | None = None,
+    until: str | None = None,
 ) -> dict[str, Any]:
-    period = _period(warehouse, week)
+    now = datetime.now(UTC)  # the flow is the edge: the clock is read here only
+    period = digests.resolve_period(Path(warehouse), now=now, week=week, since=since, until=until)
     written = write(warehouse, period, out or str(Path(warehouse).parent / "digests"), formats, top)
     d = written.digest
     await acreate_markdown_artifact(
@@ -79,5 +74,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--week", default=None, help="2026-W48 or 'latest' [default: last complete week]"
     )
+    parser.add_argument("--since", default=None, help="first day, YYYY-MM-DD (instead of --week)")
+    parser.add_argument("--until", default=None, help="last day, included [default: yesterday]")
     parser.add_argument("--formats", default="md,html,json")
     print(run(weekly_digest, **vars(parser.parse_args())))

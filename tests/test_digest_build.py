@@ -254,6 +254,7 @@ def test_the_digest_package_exports_a_small_api() -> None:
         "render_html",
         "render_json",
         "render_markdown",
+        "resolve_period",
         "week_of",
         "write_digest",
     }

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from owingest.digest import latest_week
+from owingest.digest import latest_week, resolve_period
+from owingest.errors import ConfigError
 from owingest.store.connection import connect
 from tests.test_digest_fixture import SOURCES, WEEK, add_items, add_sources, build_fixed, item
 
@@ -179,3 +180,15 @@ def test_a_missing_warehouse_or_an_unwritable_folder_is_one_line(
         blocked.stderr.startswith("owingest: digest: cannot write ")
         and "Traceback" not in blocked.stderr
     )
+
+
+def test_the_cli_and_the_flow_resolve_a_period_from_the_clock_they_pass(fixed: Path) -> None:
+    now = datetime(2027, 1, 13, 9, 0, tzinfo=UTC)  # a Wednesday, weeks after the last item
+    assert resolve_period(fixed, now=now).label == "2027-W01"  # the last complete week
+    assert resolve_period(fixed, now=now, week=" Latest ").label == WEEK  # the last with items
+    assert resolve_period(fixed, now=now, since="2027-01-10").label == "2027-01-10_2027-01-12"
+    assert resolve_period(fixed, now=now, week="2026-W40").since == datetime(
+        2026, 9, 28, tzinfo=UTC
+    )
+    with pytest.raises(ConfigError, match=r"^--until needs --since$"):
+        resolve_period(fixed, now=now, until="2027-01-12")

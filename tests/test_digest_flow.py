@@ -9,6 +9,7 @@ from types import ModuleType
 
 import pytest
 
+from owingest.errors import ConfigError
 from owingest.serving import build_deployments, read_deployments
 from tests.test_digest_fixture import WEEK, build_fixed
 
@@ -44,6 +45,14 @@ def test_the_flow_writes_the_digest_and_publishes_its_headline(tmp_path: Path) -
                 return str(found[0].data)
 
         headline = asyncio.run(artifact())
+        # the flow takes the period as the CLI does (one resolve_period), days included
+        days = asyncio.run(
+            flows.weekly_digest(
+                warehouse=str(warehouse), since="2026-11-23", until="2026-11-29", formats="json"
+            )
+        )
+        with pytest.raises(ConfigError, match="^--week: no such ISO week: '2025-W53'$"):
+            asyncio.run(flows.weekly_digest(warehouse=str(warehouse), week="2025-W53"))
     folder = tmp_path / "digests" / WEEK  # default: digests/ beside the warehouse
     assert result["folder"] == str(folder) and result["items"] == 8 and result["releases"] == 1
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -58,6 +67,7 @@ def test_the_flow_writes_the_digest_and_publishes_its_headline(tmp_path: Path) -
     assert headline.startswith("# owingest digest 2026-W48")
     assert "| items | 8 | 2 | +6 |" in headline
     assert headline == (folder / "digest.md").read_text(encoding="utf-8")[: len(headline)]
+    assert days["period"] == "2026-11-23_2026-11-29" and days["items"] == result["items"]
 
 
 def test_the_digest_deployment_runs_on_mondays_at_seven_utc() -> None:

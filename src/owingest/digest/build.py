@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
+from owingest.digest.health import HealthRow
 from owingest.digest.model import (
     TOPICS,
     Charts,
@@ -22,13 +22,12 @@ from owingest.digest.model import (
     Section,
 )
 from owingest.digest.period import Period, week_of
-from owingest.digest.query import HealthRow, ItemRow, WeekData, read_week
+from owingest.digest.query import ItemRow, WeekData, read_week
 from owingest.digest.stories import cluster, make_story, rank
 from owingest.digest.text import plain, safe_url
 
 __all__ = ["build_digest", "digest_of"]
 
-SILENT_FACTOR = 4  # as the source_health view: silent after 4x the usual interval without an item
 UNSURE = 0.25  # an item needs a person when a probability lies within this of a coin toss
 
 
@@ -72,7 +71,7 @@ def _days(delta_seconds: float) -> str:
     return f"{days:.0f} days" if days >= 2 else f"{delta_seconds / 3600:.0f} hours"
 
 
-def _health(rows: Sequence[HealthRow], until: datetime) -> tuple[HealthNote, ...]:
+def _health(rows: Sequence[HealthRow]) -> tuple[HealthNote, ...]:
     notes = []
     for r in rows:
         name = plain(r.name or r.source_id)
@@ -87,11 +86,7 @@ def _health(rows: Sequence[HealthRow], until: datetime) -> tuple[HealthNote, ...
                     f"{plain(r.last_error)[:200]}",
                 )
             )
-        elif (
-            r.newest_item_at
-            and r.usual_interval
-            and until - r.newest_item_at > SILENT_FACTOR * r.usual_interval
-        ):
+        elif r.silent and r.newest_item_at and r.usual_interval:  # as of the period's end
             notes.append(
                 HealthNote(
                     r.source_id,
@@ -160,7 +155,7 @@ def build_digest(data: WeekData, period: Period, *, top: int = 20, label_box: in
         releases=releases,
         top_labs=tuple(sorted(labs.items(), key=lambda kv: (-kv[1], kv[0]))[:5]),
         needs_label=_needs_label(data.items, label_box),
-        health=_health(data.health, period.until),
+        health=_health(data.health),
         charts=_charts(data),
         model_versions=tuple(sorted({i.model_version for i in data.items if i.model_version})),
     )

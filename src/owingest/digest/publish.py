@@ -1,9 +1,10 @@
 """Write a digest to ``OUT/<period>/`` and refresh the archive (``index.html``, ``feed.xml``).
 
-The one call the CLI and the flow make. The period's files are written into a
-fresh folder that is then renamed into place, so a failure never leaves a
-half-written digest, and the previous digest of the same period stays whole until
-the new one is complete.
+The two calls the CLI and the flow make: ``resolve_period`` turns what the user
+asked for into a ``Period``, ``write_digest`` writes it. The period's files are
+written into a fresh folder that is then renamed into place, so a failure never
+leaves a half-written digest, and the previous digest of the same period stays
+whole until the new one is complete.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from owingest.digest.archive import update_archive
@@ -23,12 +24,19 @@ from owingest.digest.charts import render_charts
 from owingest.digest.html import render_html
 from owingest.digest.markdown import render_markdown
 from owingest.digest.model import Digest
-from owingest.digest.period import Period, last_complete_week, week_of
+from owingest.digest.period import Period, day_range, last_complete_week, parse_week, week_of
 from owingest.digest.query import latest_week_start
 from owingest.digest.writefile import write_text
 from owingest.errors import ConfigError, OwingestError
 
-__all__ = ["FORMATS", "Written", "latest_week", "parse_formats", "write_digest"]
+__all__ = [
+    "FORMATS",
+    "Written",
+    "latest_week",
+    "parse_formats",
+    "resolve_period",
+    "write_digest",
+]
 
 FORMATS = ("md", "html", "json")
 
@@ -58,6 +66,46 @@ def latest_week(warehouse: Path, now: datetime) -> Period:
     fallback = last_complete_week(now)
     newest = latest_week_start(warehouse, fallback.until)
     return week_of(newest.date()) if newest else fallback
+
+
+def _day(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option}: not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def resolve_period(
+    warehouse: Path,
+    *,
+    now: datetime,
+    week: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Period:
+    """The period a user asked for, as the CLI and the flow take it: an ISO week, ``latest``
+    (the newest complete week with items), whole days ``since``..``until`` (default: the day
+    before ``now``), or by default the last complete week. ``now`` comes from the caller, the
+    edge; ConfigError names the option at fault."""
+    if week and (since or until):
+        raise ConfigError("--week cannot be combined with --since/--until: choose one")
+    if until and not since:
+        raise ConfigError("--until needs --since")
+    if since:
+        first = _day("--since", since)
+        last = _day("--until", until) if until else now.date() - timedelta(days=1)
+        try:
+            return day_range(first, last)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+    if week is None:
+        return last_complete_week(now)
+    if week.strip().lower() == "latest":
+        return latest_week(warehouse, now)
+    try:
+        return parse_week(week)
+    except ValueError as e:
+        raise ConfigError(f"--week: {e}") from None
 
 
 def write_digest(

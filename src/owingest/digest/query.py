@@ -1,5 +1,8 @@
 """What a digest reads from the warehouse, in one read-only connection.
 
+A warehouse made before a migration the digest reads from (007: the silence macros) is
+brought up to date first, once, in a writable connection, as any owingest command would.
+
 Every query is bounded by the period (never by "now"), so the same warehouse and
 period always read the same rows. The release tracker's tables (``releases``,
 ``release_sources``) are optional: without them the release fields stay ``None``.
@@ -12,11 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from owingest.digest.health import HealthRow, read_health
 from owingest.digest.period import Period
-from owingest.store.connection import connect
+from owingest.store.connection import connect, migrations
 
 __all__ = [
-    "HealthRow",
     "ItemRow",
     "ReleaseRow",
     "SourceRef",
@@ -75,17 +78,6 @@ class ReleaseRow:
     open_weights: str | None
     n_sources: int | None
     url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class HealthRow:
-    source_id: str
-    name: str | None
-    last_error: str | None
-    failing_since: datetime | None
-    failures: int
-    newest_item_at: datetime | None
-    usual_interval: timedelta | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,69 +226,48 @@ def _release_charts(
     )
 
 
-def _health(con: Any, until: datetime) -> list[HealthRow]:
-    rows = con.execute(
-        """
-        WITH dated AS (
-            SELECT s.source_id, i.published_at,
-                   row_number() OVER (PARTITION BY s.source_id ORDER BY i.published_at DESC) AS n
-            FROM item_sources s JOIN items i USING (item_id)
-            WHERE i.published_at IS NOT NULL AND i.published_at < $until
-        ), gaps AS (
-            SELECT source_id, published_at, published_at - lead(published_at)
-                   OVER (PARTITION BY source_id ORDER BY published_at DESC) AS gap
-            FROM dated WHERE n <= 20
-        ), cadence AS (
-            SELECT source_id, max(published_at) AS newest, to_seconds(median(epoch(gap))) AS usual
-            FROM gaps GROUP BY source_id
-        ), before AS (SELECT * FROM fetches WHERE started_at < $until
-        ), last AS (
-            SELECT source_id, error FROM before
-            QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY started_at DESC, run_id DESC) = 1
-        ), ok AS (SELECT source_id, max(started_at) AS ok_at FROM before WHERE error IS NULL GROUP BY 1
-        ), streak AS (
-            SELECT b.source_id, min(b.started_at) AS since, count(*) AS failures
-            FROM before b LEFT JOIN ok USING (source_id)
-            WHERE b.error IS NOT NULL AND (ok.ok_at IS NULL OR b.started_at > ok.ok_at) GROUP BY 1)
-        SELECT s.source_id, s.name, last.error, streak.since, coalesce(streak.failures, 0),
-               cadence.newest, cadence.usual
-        FROM sources s LEFT JOIN cadence USING (source_id) LEFT JOIN last USING (source_id)
-             LEFT JOIN streak USING (source_id)
-        WHERE s.enabled ORDER BY s.source_id""",
-        {"until": until},
-    ).fetchall()
-    return [HealthRow(*r) for r in rows]
+def _behind(con: Any) -> bool:
+    """Has this warehouse missed a migration of this version of owingest?"""
+    row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0) < migrations()[-1][0]
 
 
 def read_week(path: Path, period: Period) -> WeekData:
     """Read the period's items and everything around them (previous period, 12 weeks, health)."""
     with connect(path, read_only=True) as con:
-        tracker = _has_table(con, "releases")
-        linked = tracker and _has_table(con, "release_sources")
-        previous_period = period.previous()
-        prev = con.execute(
-            _counts_sql(f"{_AT} >= ? AND {_AT} < ?"), [previous_period.since, previous_period.until]
-        ).fetchone()
-        previous = dict(zip(("items", "on_topic", *TOPICS), prev or (0,) * 5, strict=True))
-        releases: list[ReleaseRow] = []
-        prev_releases = 0
-        per_lab: list[tuple[str, int]] = []
-        by_phase: list[tuple[str, dict[str, int]]] = []
-        if tracker:
-            releases = _releases(con, period)
-            prev_releases = len(_releases(con, previous_period))
-            per_lab, by_phase = _release_charts(con, period)
-        return WeekData(
-            items=_items(con, period, linked),
-            previous=previous,
-            weekly=_weekly(con, period),
-            tracker=tracker,
-            releases=releases,
-            previous_releases=prev_releases,
-            releases_per_lab=per_lab,
-            open_by_phase=by_phase,
-            health=_health(con, period.until),
-        )
+        if not _behind(con):
+            return _read(con, period)
+    with connect(path) as con:  # applies the missing migrations, each in its own transaction
+        return _read(con, period)
+
+
+def _read(con: Any, period: Period) -> WeekData:
+    tracker = _has_table(con, "releases")
+    linked = tracker and _has_table(con, "release_sources")
+    previous_period = period.previous()
+    prev = con.execute(
+        _counts_sql(f"{_AT} >= ? AND {_AT} < ?"), [previous_period.since, previous_period.until]
+    ).fetchone()
+    previous = dict(zip(("items", "on_topic", *TOPICS), prev or (0,) * 5, strict=True))
+    releases: list[ReleaseRow] = []
+    prev_releases = 0
+    per_lab: list[tuple[str, int]] = []
+    by_phase: list[tuple[str, dict[str, int]]] = []
+    if tracker:
+        releases = _releases(con, period)
+        prev_releases = len(_releases(con, previous_period))
+        per_lab, by_phase = _release_charts(con, period)
+    return WeekData(
+        items=_items(con, period, linked),
+        previous=previous,
+        weekly=_weekly(con, period),
+        tracker=tracker,
+        releases=releases,
+        previous_releases=prev_releases,
+        releases_per_lab=per_lab,
+        open_by_phase=by_phase,
+        health=read_health(con, period.until),
+    )
 
 
 def latest_week_start(path: Path, before: datetime) -> datetime | None:
