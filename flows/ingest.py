@@ -78,8 +78,9 @@ async def ingest(sources: str = "sources.yaml", warehouse: str = "warehouse/owin
                            classifier=Labeler())
     async with pipeline.open_fetcher(run, replay=Path(replay) if replay else None) as fetcher:
         with ParserPool() as parser:
+            # Prefect types an async task's return_state call as a State; it returns an awaitable
             states = await asyncio.gather(*(collect(fetcher, parser, run, s, return_state=True)
-                                            for s in run.sources))
+                                            for s in run.sources))  # type: ignore[call-overload]
     report = store(run, [await _result(s) for s in states])
     await acreate_markdown_artifact(markdown=report_markdown(report), key="ingest-summary",
                                     description=f"owingest run {report.run_id}")

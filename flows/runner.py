@@ -10,10 +10,11 @@ run's final state, so a normal run ends quietly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 from uuid import UUID
 
+from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import State
@@ -40,10 +41,10 @@ async def settle(flow_run_id: UUID, *, timeout: float = 15.0, quiet: float = 1.0
             await asyncio.sleep(0.2)
 
 
-def run(flow: Callable[..., Coroutine[Any, Any, State[Any]]], **parameters: Any) -> Any:
+def run(flow: Flow[..., Coroutine[Any, Any, Any]], **parameters: Any) -> Any:
     """Run an async ``flow`` to completion, settle, and return its result (raising on failure)."""
     async def go() -> Any:
-        state = await flow(**parameters, return_state=True)
+        state: State[Any] = await flow(**parameters, return_state=True)
         if state.state_details.flow_run_id is not None:
             await settle(state.state_details.flow_run_id)
         return await state.aresult()
