@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.test_cli import REPO, owingest
@@ -64,6 +65,25 @@ def test_a_reparse_rebuilds_the_same_releases(warehouse: Path, tmp_path: Path) -
     done = owingest("reparse", "--warehouse", str(copy))
     assert done.returncode == 0, done.stderr
     assert sql(copy, "SELECT * EXCLUDE (built_at) FROM releases ORDER BY release_id") == before
+
+
+def test_a_warehouse_from_before_release_events_gets_them_on_a_run_that_changes_nothing(
+        warehouse: Path, tmp_path: Path) -> None:
+    before = sql(warehouse, "SELECT * EXCLUDE (built_at) FROM releases ORDER BY release_id")
+    old = tmp_path / "v4.duckdb"
+    old.write_bytes(warehouse.read_bytes())
+    con = duckdb.connect(str(old))          # back to version 4: items and facts, no release tables
+    con.execute("DROP VIEW release_conflicts")
+    for table in ("release_field_values", "release_sources", "releases"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM schema_migrations WHERE version = 5")
+    con.close()
+    done = owingest("ingest", "--replay", "snapshot", "--warehouse", str(old))
+    assert done.returncode == 0, done.stderr
+    [(new, updated, unchanged)] = sql(old, "SELECT items_new, items_updated, sources_not_modified "
+                                           "FROM runs ORDER BY started_at DESC LIMIT 1")
+    assert (new, updated) == (0, 0) and unchanged > 0     # every source answered 304
+    assert sql(old, "SELECT * EXCLUDE (built_at) FROM releases ORDER BY release_id") == before
 
 
 @pytest.mark.parametrize("name", NEW_QUERIES)

@@ -3,7 +3,8 @@ news, engine release notes, derived repositories) linked into one record, with e
 value traced to the item that states it and disagreements kept visible.
 
 ``releases_of`` is pure (rows in, ``Release`` records out); the warehouse rebuilds its
-``releases``, ``release_sources`` and ``release_field_values`` tables from it on every commit.
+``releases``, ``release_sources`` and ``release_field_values`` tables from it in every commit
+that adds or changes items, in every reparse, and in the first commit after the tables appear.
 """
 
 from __future__ import annotations

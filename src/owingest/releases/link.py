@@ -15,12 +15,17 @@ nearest in time, from 45 days before to 14 days after), else open an event of th
 coverage and engine notes join the latest event that started before them (or, failing that,
 one starting within 30 days after: engines often add support before launch), and open one
 only when the family has none.
+
+Linking runs over every stored item inside the write transaction, so each step finds items
+and events by family and by date (sorted lists, bisection) rather than by scanning them all:
+the work grows with the number of items, not with its square.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -34,6 +39,7 @@ _WEIGHTS_BEFORE, _WEIGHTS_AFTER = timedelta(days=45), timedelta(days=14)
 _WEIGHTS_CHAIN = timedelta(days=14)
 _EARLY_SUPPORT = timedelta(days=30)
 _SAME_DAY = timedelta(days=3)
+_VERSION = re.compile(r"[- ]?v?\d[\w.]*")       # what a versioned family adds to the bare name
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +60,90 @@ class LinkItem:
 
 @dataclass(eq=False)
 class Event:
-    """One release: the items linked to it, with their roles."""
+    """One release: the items linked to it, with their roles. Members join through ``add``,
+    which keeps the start, the latest day, the ids and the model names current."""
 
     family: str
     members: list[tuple[LinkItem, str]] = field(default_factory=list)
+    #: the earliest day of its announcements and weights, else of any member
+    start: datetime | None = field(init=False, default=None)
+    #: the latest day of any member
+    latest: datetime | None = field(init=False, default=None)
+    _held: datetime | None = field(init=False, default=None, repr=False)
+    _any: datetime | None = field(init=False, default=None, repr=False)
+    _ids: set[str] = field(init=False, default_factory=set, repr=False)
+    _names: set[str] = field(init=False, default_factory=set, repr=False)
+    _key: str = field(init=False, default="", repr=False)
 
-    @property
-    def start(self) -> datetime | None:
-        days = [i.day for i, r in self.members if i.day and r in ("announcement", "weights")]
-        days = days or [i.day for i, _ in self.members if i.day]
-        return min(days) if days else None
+    def __post_init__(self) -> None:
+        self._key = squash(self.family)
+        members, self.members = self.members, []
+        for item, role in members:
+            self.add(item, role)
+
+    def add(self, item: LinkItem, role: str) -> None:
+        self.members.append((item, role))
+        self._ids.add(item.item_id)
+        self._names.update(n for m in item.models
+                           if (n := squash(m)) != self._key and len(n) > len(self._key))
+        day = item.day
+        if day is None:
+            return
+        if role in ("announcement", "weights"):
+            self._held = day if self._held is None else min(self._held, day)
+        self._any = day if self._any is None else min(self._any, day)
+        self.latest = day if self.latest is None else max(self.latest, day)
+        self.start = self._held if self._held is not None else self._any
+
+    def holds(self, item_id: str) -> bool:
+        return item_id in self._ids
 
     def item_ids(self) -> set[str]:
-        return {i.item_id for i, _ in self.members}
+        return set(self._ids)
+
+    def names_in(self, text: str) -> bool:
+        """A model its members name, beyond the family name itself, is part of ``text`` (a
+        squashed repository name: "gemma22bit" holds "Gemma 2 2B")."""
+        return any(n in text for n in self._names)
+
+
+class _Timeline:
+    """A family's events in order of start (then of creation), to find the event a later item
+    belongs to. Starts move as members join, so members join through ``add``."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self._pos = {e: n for n, e in enumerate(events)}
+        self._keys = sorted((e.start, n) for e, n in self._pos.items() if e.start is not None)
+
+    def new(self, event: Event) -> None:
+        self._pos[event] = len(self.events)
+        self.events.append(event)
+        if event.start is not None:
+            insort(self._keys, (event.start, self._pos[event]))
+
+    def add(self, event: Event, item: LinkItem, role: str) -> None:
+        before = event.start
+        event.add(item, role)
+        if event.start != before:
+            n = self._pos[event]
+            if before is not None:
+                del self._keys[bisect_left(self._keys, (before, n))]
+            assert event.start is not None
+            insort(self._keys, (event.start, n))
+
+    def host(self, day: datetime | None) -> Event | None:
+        """The event a later item about the family belongs to: the latest that started before
+        it (or within three days after), else the first starting within 30 days after it."""
+        keys = self._keys
+        if day is None:
+            return self.events[keys[-1][1]] if keys else (self.events[0] if self.events else None)
+        n = bisect_left(keys, (day + _SAME_DAY, len(self.events)))
+        if n:
+            return self.events[keys[n - 1][1]]
+        if keys and keys[0][0] <= day + _EARLY_SUPPORT:
+            return self.events[keys[0][1]]
+        return None
 
 
 def role_of(*, kind: str, title: str, family: str, family_lab: str | None, source_lab: str | None,
@@ -91,60 +168,48 @@ def _order(item: LinkItem) -> tuple[bool, datetime, str]:
     return (item.day is None, item.day or datetime.max, item.item_id)
 
 
-def _names_match(item: LinkItem, event: Event) -> bool:
-    """The repository names a model its event's announcement names ("gemma-2-2b-it" and
-    "Gemma 2 2B"), beyond the family name itself."""
-    mine = squash(item.repo.rpartition("/")[2] if item.repo else "")
-    family = squash(event.family)
-    named = {squash(m) for i, _ in event.members for m in i.models}
-    return any(n != family and len(n) > len(family) and n in mine for n in named if n)
-
-
 def _announcements(items: Sequence[LinkItem]) -> list[Event]:
     events: list[Event] = []
     for item in items:
         last = events[-1] if events else None
-        latest = max((i.day for i, _ in last.members if i.day), default=None) if last else None
-        if last and latest and item.day and item.day - latest <= _SAME_ANNOUNCEMENT:
-            last.members.append((item, "announcement"))
+        if last and last.latest and item.day and item.day - last.latest <= _SAME_ANNOUNCEMENT:
+            last.add(item, "announcement")
         else:
             events.append(Event(item.family, [(item, "announcement")]))
     return events
 
 
 def _join_weights(events: list[Event], items: Sequence[LinkItem]) -> None:
+    """Weights (in date order) join the announcement whose model they name, else the nearest,
+    from 45 days before it to 14 after; else the chain of the lab's own repositories."""
     announced = list(events)
+    # announced events were opened in date order; a start only moves earlier, once, by at
+    # most _WEIGHTS_BEFORE (a weights item joining before it; later ones are later still)
+    opened = [e.start for e in announced if e.start is not None]
+    assert len(opened) == len(announced)
     own: list[Event] = []
     for item in items:
-        fits = [e for e in announced if item.day and e.start
-                and e.start - _WEIGHTS_BEFORE <= item.day <= e.start + _WEIGHTS_AFTER]
-        named = [e for e in fits if _names_match(item, e)]
+        day = item.day
+        fits = []
+        if day is not None:
+            window = announced[bisect_left(opened, day - _WEIGHTS_AFTER):
+                               bisect_right(opened, day + 2 * _WEIGHTS_BEFORE)]
+            fits = [e for e in window if e.start and e.start - _WEIGHTS_BEFORE <= day <= e.start + _WEIGHTS_AFTER]
         if fits:
-            assert item.day is not None
-            day = item.day
+            assert day is not None
+            mine = squash(item.repo.rpartition("/")[2] if item.repo else "")
+            named = [e for e in fits if e.names_in(mine)]
             best = min(named or fits, key=lambda e: (abs(((e.start or day) - day).total_seconds()),
                                                      e.start or day))
-            best.members.append((item, "weights"))
+            best.add(item, "weights")
             continue
         last = own[-1] if own else None
-        latest = max((i.day for i, _ in last.members if i.day), default=None) if last else None
+        latest = last.latest if last else None
         if last and item.day and latest and item.day - latest <= _WEIGHTS_CHAIN or last and item.day is None:
-            last.members.append((item, "weights"))
+            last.add(item, "weights")
         else:
             own.append(Event(item.family, [(item, "weights")]))
             events.append(own[-1])
-
-
-def _host(events: Sequence[Event], day: datetime | None) -> Event | None:
-    """The event a later item about the family belongs to."""
-    dated = sorted((e for e in events if e.start), key=lambda e: (e.start, e.family))
-    if day is None:
-        return dated[-1] if dated else (events[0] if events else None)
-    before = [e for e in dated if e.start and e.start <= day + _SAME_DAY]
-    if before:
-        return before[-1]
-    after = [e for e in dated if e.start and e.start <= day + _EARLY_SUPPORT]
-    return after[0] if after else None
 
 
 def _family_events(items: Sequence[LinkItem]) -> list[Event]:
@@ -152,14 +217,15 @@ def _family_events(items: Sequence[LinkItem]) -> list[Event]:
     dated = [i for i in items if i.role == "announcement" and i.day]
     events = _announcements(dated)
     _join_weights(events, [i for i in items if i.role == "weights"])
+    timeline = _Timeline(events)
     for item in items:
         if item.role in ("weights", "derivative") or (item.role == "announcement" and item.day):
             continue
-        host = _host(events, item.day)
+        host = timeline.host(item.day)
         if host is None:
             host = Event(item.family)
-            events.append(host)
-        host.members.append((item, item.role))
+            timeline.new(host)
+        timeline.add(host, item, item.role)
     return events
 
 
@@ -170,42 +236,81 @@ def _derivatives(events: Sequence[Event], items: Sequence[LinkItem],
     by_family: dict[str, list[Event]] = {}
     for event in events:
         by_family.setdefault(event.family, []).append(event)
+    timelines = {family: _Timeline(found) for family, found in by_family.items()}
+
+    def host(family: str, day: datetime | None) -> Event | None:
+        line = timelines.get(family)
+        return line.host(day) if line else None
+
     for item in sorted(items, key=_order):
         targets = []
         for base in item.bases:
             target = by_repo.get(base.lower())
             if target is None and family_of.get(base.lower()):
-                target = _host(by_family.get(family_of[base.lower()], []), item.day)
+                target = host(family_of[base.lower()], item.day)
             targets.append(target)
         if item.role == "derivative" and not item.bases:
-            targets.append(_host(by_family.get(item.family, []), item.day))
+            targets.append(host(item.family, item.day))
         for target in dict.fromkeys(t for t in targets if t is not None):
-            if item.item_id not in target.item_ids():
-                target.members.append((item, "derivative"))
+            if not target.holds(item.item_id):
+                timelines[target.family].add(target, item, "derivative")
+
+
+def _newer(families: set[str]) -> dict[str, list[str]]:
+    """Family -> the families that add a version to its name ("Mistral Large" -> "Mistral Large 2")."""
+    found: dict[str, list[str]] = {}
+    for name in sorted(families):
+        for cut in range(len(name)):
+            if name[:cut] in families and _VERSION.fullmatch(name[cut:]):
+                found.setdefault(name[:cut], []).append(name)
+    return found
+
+
+def _first_on(dated: list[tuple[datetime, str]], day: datetime) -> str:
+    """The first family (by name) with an item on ``day``, in (day, family) order."""
+    return dated[bisect_left(dated, (day,))][1]
+
+
+def _nearest(dated: list[tuple[datetime, str]], day: datetime) -> tuple[timedelta, str] | None:
+    """(distance, family) of the item nearest ``day``, ties to the first family by name."""
+    at = bisect_left(dated, (day,))
+    found = [(dated[at][0] - day, dated[at][1])] if at < len(dated) else []
+    if at:
+        found.append((day - dated[at - 1][0], _first_on(dated, dated[at - 1][0])))
+    return min(found) if found else None
+
+
+def _latest_by(dated: list[tuple[datetime, str]], day: datetime) -> str | None:
+    """The family of the latest item on or before ``day``, ties to the first by name."""
+    at = bisect_left(dated, (day,))
+    if at < len(dated) and dated[at][0] == day:
+        return dated[at][1]
+    return _first_on(dated, dated[at - 1][0]) if at else None
 
 
 def _versioned(items: Sequence[LinkItem]) -> list[LinkItem]:
     """Items that name a family without its version ("Mistral-Large-Instruct-2407") moved to
     the versioned family ("Mistral Large 2") whose items are nearest in time, within two weeks;
     an engine note or coverage item also when its bare family has no release of its own."""
-    families = {i.family for i in items}
+    newer = _newer({i.family for i in items})
     anchored = {i.family for i in items if i.role in ("announcement", "weights")}
+    days: dict[str, list[tuple[datetime, str]]] = {}
+    for item in items:
+        if item.day is not None:
+            days.setdefault(item.family, []).append((item.day, item.family))
+    # per bare family, the dated items of its versioned families in (day, family) order
+    dated = {fam: sorted(d for g in found for d in days.get(g, ())) for fam, found in newer.items()}
     moved = []
     for item in items:
-        fam = item.family
-        newer = [g for g in families if g != fam and g.startswith(fam)
-                 and re.fullmatch(r"[- ]?v?\d[\w.]*", g[len(fam):])]
-        if not newer or item.day is None:
+        fam, day = item.family, item.day
+        if fam not in dated or day is None:
             moved.append(item)
             continue
-        day = item.day
-        dated = [(abs((i.day - day).total_seconds()), i.family) for i in items
-                 if i.family in newer and i.day is not None]
-        near = sorted(d for d in dated if d[0] <= _WEIGHTS_CHAIN.total_seconds())
-        if not near and fam not in anchored and item.role not in ("announcement", "weights"):
-            near = sorted(((day - i.day).total_seconds(), i.family) for i in items
-                          if i.family in newer and i.day is not None and i.day <= day)[:1]
-        moved.append(replace(item, family=near[0][1]) if near else item)
+        near = _nearest(dated[fam], day)
+        target = near[1] if near and near[0] <= _WEIGHTS_CHAIN else None
+        if target is None and fam not in anchored and item.role not in ("announcement", "weights"):
+            target = _latest_by(dated[fam], day)
+        moved.append(item if target is None else replace(item, family=target))
     return moved
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 from owingest.releases import releases_of
 from owingest.store.connection import connect
 
-__all__ = ["rebuild_releases", "release_memberships"]
+__all__ = ["rebuild_releases", "release_memberships", "releases_missing"]
 
 _TS = pa.timestamp("us", tz="UTC")
 _ITEMS = """
@@ -28,6 +28,15 @@ _RELEASE_SCHEMA = pa.schema([
     ("open_weights", pa.string()), ("modalities", pa.list_(pa.string())), ("reasoning", pa.bool_()),
     ("n_sources", pa.int32()), ("first_source_url", pa.string()), ("first_item_id", pa.string()),
     ("n_conflicts", pa.int32()), ("built_at", _TS)])
+
+
+def releases_missing(con: duckdb.DuckDBPyConnection) -> bool:
+    """No release rows although items name a family: the tables were just created by the
+    migration that added them (a warehouse from before release events), or emptied. Also
+    true, harmlessly, when every such item is a derivative (its rebuild is small)."""
+    [(missing,)] = con.execute("SELECT NOT EXISTS (SELECT 1 FROM releases) "
+                               "AND EXISTS (SELECT 1 FROM item_facts WHERE family IS NOT NULL)").fetchall()
+    return bool(missing)
 
 
 def rebuild_releases(con: duckdb.DuckDBPyConnection, now: datetime) -> int:

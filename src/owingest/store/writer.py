@@ -21,7 +21,7 @@ import pyarrow as pa
 from owingest.config import FeedSource, HtmlSource, HubSource
 from owingest.models import IngestReport, Item, SourceReport, SourceRun, Unclassified
 from owingest.store.connection import connect
-from owingest.store.releases import rebuild_releases
+from owingest.store.releases import rebuild_releases, releases_missing
 from owingest.store.runlog import write_documents, write_sources
 
 __all__ = ["commit_run"]
@@ -228,8 +228,10 @@ def commit_run(path: Path, *, run_id: str, mode: str, started_at: datetime, fini
             # a reparse contacts no source: it changes neither their state nor `fetches`
             fetched = () if mode == "reparse" else runs
             write_sources(con, sources, fetched, finished_at)
-            if plan.inserts or plan.updates or mode == "reparse":
-                rebuild_releases(con, finished_at)   # release events, rebuilt whole
+            # release events, rebuilt whole when items changed, on a reparse, and when the
+            # tables are empty beside stored facts (a warehouse migrated from version 4)
+            if plan.inserts or plan.updates or mode == "reparse" or releases_missing(con):
+                rebuild_releases(con, finished_at)
             reports = _write_fetches(con, run_id, runs, plan, record=bool(fetched))
             report = IngestReport(run_id, mode, started_at, finished_at, tuple(reports))
             con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
