@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.test_releases_scaling import synthetic_items
 
-from owingest.releases.link import LinkItem, link_events
+from owingest.releases.events import LinkItem
+from owingest.releases.link import link_events
 from owingest.store import connect
 from owingest.store.releases import rebuild_releases
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from owingest.extract import extract_facts
 from owingest.extract.rules import gazetteer
+from owingest.releases.events import LinkItem
 from owingest.releases.fields import FIELDS, Release, build_release, release_ids
-from owingest.releases.link import LinkItem, link_events, role_of
+from owingest.releases.link import link_events, role_of
 
 __all__ = ["releases_of"]
 

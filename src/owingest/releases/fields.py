@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from owingest.releases.link import Event, LinkItem
+from owingest.releases.events import Event, LinkItem
 
 __all__ = ["FIELDS", "FieldValue", "Release", "build_release", "release_ids"]
 
