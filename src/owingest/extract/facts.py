@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from owingest.extract.rules import Gazetteer, Mention, context_tokens, find_mentions, gazetteer
+from owingest.extract.context import context_tokens
+from owingest.extract.rules import Gazetteer, Mention, find_mentions, gazetteer
 
 __all__ = ["ReleaseFacts", "extract_facts"]
 
