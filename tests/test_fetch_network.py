@@ -33,6 +33,11 @@ UNREAD: dict[bytes, tuple[bytes, bytes, float]] = {
     b"/410-long": (b"HTTP/1.1 410 Gone\r\nContent-Length: %d\r\n\r\n" % len(BIG), BIG, 0),
     b"/404-slow": (b"HTTP/1.1 404 Not Found\r\nContent-Length: 39\r\n\r\n",
                    b"<html><body>no such page</body></html>\n", 2.0),
+    # a 304 has no body, whatever the server says: bytes after it belong to no response
+    b"/304-with-body": (b"HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\n\r\n",
+                        b"HTTP/1.1 200", 0.05),
+    b"/304-chunked": (b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+                      b"0\r\n\r\n", 0.05),
 }
 
 
@@ -165,6 +170,25 @@ def test_answers_whose_bodies_are_not_read_keep_their_connection() -> None:
         (304, True, None), (304, True, None), (404, False, "fetch: HTTP 404 Not Found"),
         (200, False, None), (304, True, None)]
     assert (server.requests, server.connections) == (6, 1)
+
+
+@pytest.mark.parametrize("path", ["/304-with-body", "/304-chunked"])
+def test_bytes_after_a_response_never_reach_the_next_one(path: str) -> None:
+    server = TinyServer()
+
+    async def go() -> tuple[FetchOutcome, FetchOutcome]:
+        port = await server.start()
+        async with Fetcher(settings()) as fetcher:
+            first = await fetcher.fetch(f"http://127.0.0.1:{port}{path}")
+            await asyncio.sleep(0.2)       # the stray bytes have arrived by now
+            after = await fetcher.fetch(f"http://127.0.0.1:{port}/feed")
+        await server.stop()
+        return first, after
+
+    first, after = run(go)
+    assert first.not_modified
+    assert after.error is None and after.document is not None and after.document.body == BODY
+    assert server.connections == 2     # the connection with stray bytes was not reused
 
 
 @pytest.mark.parametrize("path", ["/410-long", "/404-slow"])

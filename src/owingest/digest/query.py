@@ -233,12 +233,23 @@ def _behind(con: Any) -> bool:
 
 
 def read_week(path: Path, period: Period) -> WeekData:
-    """Read the period's items and everything around them (previous period, 12 weeks, health)."""
+    """Read the period's items and everything around them (previous period, 12 weeks, health).
+    Read-only, always: a warehouse from an older owingest (before migration 007) gets the
+    silence rule as temporary macros of this connection, so an analyst's open connection never
+    stands in the digest's way."""
     with connect(path, read_only=True) as con:
-        if not _behind(con):
-            return _read(con, period)
-    with connect(path) as con:  # applies the missing migrations, each in its own transaction
+        if _behind(con):
+            _silence_macros(con)
         return _read(con, period)
+
+
+def _silence_macros(con: Any) -> None:
+    """The macros of migration 007, the one definition of silence, for this connection only."""
+    sql = next(text for version, _, text in migrations() if version == 7)
+    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    for statement in code.split(";"):
+        if statement.strip().startswith("CREATE MACRO"):
+            con.execute(statement.replace("CREATE MACRO", "CREATE OR REPLACE TEMP MACRO", 1))
 
 
 def _read(con: Any, period: Period) -> WeekData:

@@ -102,7 +102,10 @@ class _Stream:
 
     def broken(self) -> bool:
         """An idle connection the server closed, reset or wrote to: not reusable."""
-        return (self._reader.at_eof() or self._reader.exception() is not None
+        # bytes the server sent after the last response sit in the reader's buffer (asyncio
+        # reads them off the socket at once), else still on the socket
+        buffered = bool(self._reader._buffer)  # type: ignore[attr-defined]  # no public accessor
+        return (buffered or self._reader.at_eof() or self._reader.exception() is not None
                 or self._writer.is_closing() or _readable(self._socket))
 
     def close(self) -> None:
@@ -145,7 +148,10 @@ class _Connection:
             self.h11.receive_data(await self.stream.read(timeout))
 
     def reusable(self) -> bool:
-        return self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE
+        """Both sides finished, and nothing arrived past the end of the response (bytes a
+        server sent after it, e.g. a body on a 304, would be read as the next response)."""
+        return (self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE
+                and not self.h11.trailing_data[0])
 
 
 def _short_body(headers: list[tuple[bytes, bytes]]) -> bool:
