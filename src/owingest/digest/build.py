@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from owingest.digest.health import HealthRow
@@ -103,21 +104,10 @@ def _health(rows: Sequence[HealthRow]) -> tuple[HealthNote, ...]:
 def _releases(data: WeekData) -> tuple[Release, ...] | None:
     if not data.tracker:
         return None
-    return tuple(
-        Release(
-            r.release_id,
-            plain(r.lab) or None,
-            plain(r.family) or None,
-            tuple(plain(m) for m in r.models),
-            r.announced_at,
-            r.total_params_b,
-            r.active_params_b,
-            r.context_tokens,
-            plain(r.license) or None,
-            r.open_weights,
-            r.n_sources,
-            safe_url(r.url),
-        )
+    return tuple(  # the rows as read, their feed-borne text made plain and their URL safe
+        replace(r, lab=plain(r.lab) or None, family=plain(r.family) or None,
+                models=tuple(plain(m) for m in r.models), license=plain(r.license) or None,
+                url=safe_url(r.url))
         for r in data.releases
     )
 

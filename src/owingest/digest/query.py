@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from owingest.digest.health import HealthRow, read_health
+from owingest.digest.model import Release
 from owingest.digest.period import Period
 from owingest.store.connection import connect, migrations
 
 __all__ = [
     "ItemRow",
-    "ReleaseRow",
     "SourceRef",
     "WeekData",
     "latest_week_start",
@@ -65,22 +65,6 @@ class ItemRow:
 
 
 @dataclass(frozen=True, slots=True)
-class ReleaseRow:
-    release_id: str
-    lab: str | None
-    family: str | None
-    models: tuple[str, ...]
-    announced_at: datetime | None
-    total_params_b: float | None
-    active_params_b: float | None
-    context_tokens: int | None
-    license: str | None
-    open_weights: str | None
-    n_sources: int | None
-    url: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class WeekData:
     """Everything the build needs, as plain values."""
 
@@ -88,7 +72,7 @@ class WeekData:
     previous: dict[str, int]  # items, on_topic, release, infra, safety
     weekly: list[tuple[datetime, dict[str, int]]]
     tracker: bool  # the release tracker's tables exist
-    releases: list[ReleaseRow]
+    releases: list[Release]
     previous_releases: int
     releases_per_lab: list[tuple[str, int]]
     open_by_phase: list[tuple[str, dict[str, int]]]
@@ -187,7 +171,7 @@ def _weekly(con: Any, period: Period) -> list[tuple[datetime, dict[str, int]]]:
     return [(w.since, by_week.get(w.since, empty)) for w in weeks]
 
 
-def _releases(con: Any, period: Period) -> list[ReleaseRow]:
+def _releases(con: Any, period: Period) -> list[Release]:
     rows = con.execute(
         """
         SELECT r.release_id, r.lab, r.family, coalesce(r.models, []), r.announced_at, r.total_params_b,
@@ -197,7 +181,7 @@ def _releases(con: Any, period: Period) -> list[ReleaseRow]:
         ORDER BY r.announced_at, r.release_id""",
         [period.since, period.until],
     ).fetchall()
-    return [ReleaseRow(r[0], r[1], r[2], tuple(r[3]), *r[4:]) for r in rows]
+    return [Release(r[0], r[1], r[2], tuple(r[3]), *r[4:]) for r in rows]
 
 
 def _release_charts(
@@ -260,7 +244,7 @@ def _read(con: Any, period: Period) -> WeekData:
         _counts_sql(f"{_AT} >= ? AND {_AT} < ?"), [previous_period.since, previous_period.until]
     ).fetchone()
     previous = dict(zip(("items", "on_topic", *TOPICS), prev or (0,) * 5, strict=True))
-    releases: list[ReleaseRow] = []
+    releases: list[Release] = []
     prev_releases = 0
     per_lab: list[tuple[str, int]] = []
     by_phase: list[tuple[str, dict[str, int]]] = []
