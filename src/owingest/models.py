@@ -13,6 +13,8 @@ from typing import Any
 from owingest.extract.facts import ReleaseFacts
 
 __all__ = [
+    "PHASES",
+    "TOPICS",
     "Classification",
     "DateCandidate",
     "Document",
@@ -27,6 +29,11 @@ __all__ = [
     "SourceState",
     "Unclassified",
 ]
+
+
+#: The labels of LABELS.md: topics (several or none per item) and phases (one per item).
+TOPICS = ("release", "infra", "safety")
+PHASES = ("baseline", "scaling", "frontier")
 
 
 @dataclass(frozen=True, slots=True)

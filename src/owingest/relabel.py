@@ -8,7 +8,7 @@ from pathlib import Path
 from owingest import store
 from owingest.classify.labeler import Labeler
 from owingest.classify.records import ClassifyInput
-from owingest.models import Classification
+from owingest.models import TOPICS, Classification
 from owingest.pipeline import Clock, utc_now
 
 __all__ = ["ReclassifyReport", "reclassify"]
@@ -33,7 +33,7 @@ def reclassify(warehouse: Path, classifier: Labeler, *, batch: int = 5000,
                clock: Clock = utc_now) -> ReclassifyReport:
     """Relabel every stored item with ``classifier``, without refetching; people's labels stay."""
     rows = store.label_rows(warehouse)
-    gained = dict.fromkeys(("release", "infra", "safety"), 0)
+    gained = dict.fromkeys(TOPICS, 0)
     lost = dict(gained)
     changed = 0
     errors: list[str] = []

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from owingest.errors import ConfigError
+from owingest.models import PHASES, TOPICS
 
 __all__ = ["PHASES", "TOPICS", "ClassifyInput", "LabeledRecord", "load_records"]
 
-TOPICS = ("release", "infra", "safety")
-PHASES = ("baseline", "scaling", "frontier")
 
 
 @dataclass(frozen=True, slots=True)

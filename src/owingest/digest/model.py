@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from owingest.digest.period import Period
+from owingest.models import TOPICS
 
 __all__ = [
     "TOPICS",
@@ -24,7 +25,6 @@ __all__ = [
     "Story",
 ]
 
-TOPICS = ("release", "infra", "safety")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 from owingest.digest.health import HealthRow, read_health
 from owingest.digest.model import Release
 from owingest.digest.period import Period
+from owingest.models import PHASES, TOPICS
 from owingest.store.connection import connect, migrations
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
     "read_week",
 ]
 
-TOPICS = ("release", "infra", "safety")
 _AT = "coalesce(i.published_at, i.first_seen_at)"
 
 
@@ -206,7 +206,7 @@ def _release_charts(
     by_phase = {r[0]: {"open": r[1], "restricted": r[2], "closed": r[3]} for r in shares}
     return (
         [(lab, n) for lab, n in per_lab],
-        [(p, by_phase[p]) for p in ("baseline", "scaling", "frontier") if p in by_phase],
+        [(p, by_phase[p]) for p in PHASES if p in by_phase],
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from owingest.models import Classification
+from owingest.models import PHASES, TOPICS, Classification
 from owingest.store.connection import connect
 
 __all__ = ["HumanLabel", "LabelRow", "human_labels", "import_human_labels", "label_rows",
@@ -90,8 +90,8 @@ def write_predictions(path: Path, predictions: Sequence[tuple[str, Classificatio
         "classified_at": now} for item_id, c in predictions], schema=pa.schema([
             ("item_id", pa.string()), ("topics", pa.list_(pa.string())), ("phase", pa.string()),
             ("relevant", pa.bool_()), ("model_version", pa.string()),
-            ("topic_probs", pa.struct([(t, pa.float64()) for t in ("release", "infra", "safety")])),
-            ("phase_probs", pa.struct([(p, pa.float64()) for p in ("baseline", "scaling", "frontier")])),
+            ("topic_probs", pa.struct([(t, pa.float64()) for t in TOPICS])),
+            ("phase_probs", pa.struct([(p, pa.float64()) for p in PHASES])),
             ("classified_at", _TS)]))
     with connect(path) as con:
         con.register("batch_predictions", table)

@@ -19,7 +19,15 @@ import duckdb
 import pyarrow as pa
 
 from owingest.config import FeedSource, HtmlSource, HubSource
-from owingest.models import IngestReport, Item, SourceReport, SourceRun, Unclassified
+from owingest.models import (
+    PHASES,
+    TOPICS,
+    IngestReport,
+    Item,
+    SourceReport,
+    SourceRun,
+    Unclassified,
+)
 from owingest.store.connection import connect
 from owingest.store.releases import rebuild_releases, releases_missing
 from owingest.store.runlog import write_documents, write_sources
@@ -51,8 +59,8 @@ _ITEM_SCHEMA = pa.schema([
     ("fingerprint", pa.string()), ("content_hash", pa.string()), ("first_seen_at", _TS),
     ("updated_at", _TS), ("topics", pa.list_(pa.string())), ("phase", pa.string()),
     ("relevant", pa.bool_()), ("model_version", pa.string()),
-    ("topic_probs", pa.struct([(t, pa.float64()) for t in ("release", "infra", "safety")])),
-    ("phase_probs", pa.struct([(p, pa.float64()) for p in ("baseline", "scaling", "frontier")])),
+    ("topic_probs", pa.struct([(t, pa.float64()) for t in TOPICS])),
+    ("phase_probs", pa.struct([(p, pa.float64()) for p in PHASES])),
     ("label_source", pa.string()), ("classified_at", _TS), ("label_error", pa.string()),
 ])
 
