@@ -25,8 +25,6 @@ engine httpcore uses (h11): about half the CPU per request.
 from __future__ import annotations
 
 import asyncio
-import functools
-import select
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -35,103 +33,18 @@ from typing import Any
 import h11
 import httpx
 
-from owingest.fetch.guard import resolve_public
+from owingest.fetch.streams import Stream, default_ssl_context, open_stream
 
 __all__ = ["FetchTransport"]
 
-_CHUNK = 2**16
 _DRAIN_LIMIT = 2**16  # bytes: an unread body declared this short is read to keep its connection
 _DRAIN_WAIT = 0.25    # seconds: at most this long, about one handshake on a distant host
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 Origin = tuple[bytes, str, int]
 
 
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One verifying context per process: loading the CA bundle costs ~40 ms, and a context
-    is safe to share between connections."""
-    return httpx.create_ssl_context()
-
-
-def _readable(sock: Any) -> bool:
-    """Data (or EOF) waiting on an idle socket: the server closed it or broke the protocol."""
-    if sock is None or sock.fileno() < 0:
-        return True
-    poll = select.poll()
-    poll.register(sock.fileno(), select.POLLIN)
-    return bool(poll.poll(0))
-
-
-class _Stream:
-    """One TCP (or TLS) connection with a deadline on every read and write."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
-        self._socket = writer.get_extra_info("socket")
-
-    async def read(self, timeout: float | None) -> bytes:
-        try:
-            async with asyncio.timeout(timeout):
-                return await self._reader.read(_CHUNK)
-        except TimeoutError as err:
-            raise httpx.ReadTimeout("read timed out") from err
-        except OSError as err:
-            raise httpx.ReadError(str(err) or type(err).__name__) from err
-
-    async def write(self, data: bytes, timeout: float | None) -> None:
-        try:
-            async with asyncio.timeout(timeout):
-                self._writer.write(data)
-                await self._writer.drain()
-        except TimeoutError as err:
-            raise httpx.WriteTimeout("write timed out") from err
-        except (OSError, RuntimeError) as err:  # RuntimeError: the transport is already closed
-            raise httpx.WriteError(str(err) or type(err).__name__) from err
-
-    async def start_tls(self, context: ssl.SSLContext, host: str, timeout: float | None) -> None:
-        try:
-            async with asyncio.timeout(timeout):
-                await self._writer.start_tls(context, server_hostname=host)
-        except TimeoutError as err:
-            self.close()
-            raise httpx.ConnectTimeout("TLS handshake timed out") from err
-        except (OSError, ssl.SSLError) as err:
-            self.close()
-            raise httpx.ConnectError(str(err) or type(err).__name__) from err
-
-    def broken(self) -> bool:
-        """An idle connection the server closed, reset or wrote to: not reusable."""
-        # bytes the server sent after the last response sit in the reader's buffer (asyncio
-        # reads them off the socket at once), else still on the socket
-        buffered = bool(self._reader._buffer)  # type: ignore[attr-defined]  # no public accessor
-        return (buffered or self._reader.at_eof() or self._reader.exception() is not None
-                or self._writer.is_closing() or _readable(self._socket))
-
-    def close(self) -> None:
-        self._writer.close()
-
-
-async def _open(host: str, port: int, *, guard: bool, timeout: float | None) -> _Stream:
-    """A connection to the first address that accepts (each checked by the guard)."""
-    try:
-        async with asyncio.timeout(timeout):
-            addresses = await resolve_public(host, port) if guard else (host,)
-            error: OSError | None = None
-            for address in addresses:
-                try:
-                    reader, writer = await asyncio.open_connection(address, port, limit=_CHUNK)
-                except OSError as err:
-                    error = err
-                    continue
-                return _Stream(reader, writer)
-    except TimeoutError as err:
-        raise httpx.ConnectTimeout(f"no connection to {host!r} within {timeout:g} s") from err
-    raise httpx.ConnectError(str(error) or "connection refused")
-
-
 class _Connection:
-    def __init__(self, stream: _Stream, origin: Origin) -> None:
+    def __init__(self, stream: Stream, origin: Origin) -> None:
         self.stream = stream
         self.origin = origin
         self.h11 = h11.Connection(h11.CLIENT)
@@ -257,9 +170,9 @@ class FetchTransport(httpx.AsyncBaseTransport):
 
     async def _connect(self, origin: Origin, timeout: float | None) -> _Connection:
         scheme, host, port = origin
-        stream = await _open(host, port, guard=self._guard, timeout=timeout)
+        stream = await open_stream(host, port, guard=self._guard, timeout=timeout)
         if scheme == b"https":
-            await stream.start_tls(self._ssl_context or _ssl_context(), host, timeout)
+            await stream.start_tls(self._ssl_context or default_ssl_context(), host, timeout)
         return _Connection(stream, origin)
 
     @staticmethod
