@@ -21,10 +21,11 @@ from owingest import digest as digests
 
 @task(name="write-digest", cache_policy=NO_CACHE)
 def write(
-    warehouse: str, period: digests.Period, out: str, formats: str, top: int
+    warehouse: str, period: digests.Period, out: str | None, formats: str, top: int
 ) -> digests.Written:
     return digests.write_digest(
-        Path(warehouse), period, Path(out), formats=digests.parse_formats(formats), top=top
+        Path(warehouse), period, Path(out) if out else None,
+        formats=digests.parse_formats(formats), top=top,
     )
 
 
@@ -44,7 +45,7 @@ async def weekly_digest(
 ) -> dict[str, Any]:
     now = datetime.now(UTC)  # the flow is the edge: the clock is read here only
     period = digests.resolve_period(Path(warehouse), now=now, week=week, since=since, until=until)
-    written = write(warehouse, period, out or str(Path(warehouse).parent / "digests"), formats, top)
+    written = write(warehouse, period, out, formats, top)
     d = written.digest
     await acreate_markdown_artifact(
         key="digest-headline",

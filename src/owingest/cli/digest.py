@@ -56,8 +56,7 @@ def digest(
     chosen = guard(lambda: parse_formats(formats))
     now = datetime.now(UTC)  # the command is the edge: the clock is read here only
     period = guard(lambda: resolve_period(target, now=now, week=week, since=since, until=until))
-    root = out_dir or target.parent / "digests"
-    written = guard(lambda: write_digest(target, period, root, formats=chosen, top=top))
+    written = guard(lambda: write_digest(target, period, out_dir, formats=chosen, top=top))
     counts, releases = written.digest.current, written.digest.current.releases
     out.print(
         f"{period.label}: {counts.items} item{'s' if counts.items != 1 else ''}, "

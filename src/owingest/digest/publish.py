@@ -109,9 +109,12 @@ def resolve_period(
 
 
 def write_digest(
-    warehouse: Path, period: Period, out: Path, *, formats: Sequence[str] = FORMATS, top: int = 20
+    warehouse: Path, period: Period, out: Path | None = None, *, formats: Sequence[str] = FORMATS,
+    top: int = 20,
 ) -> Written:
-    """Build the digest of ``period`` and write it, its charts and the archive under ``out``."""
+    """Build the digest of ``period`` and write it, its charts and the archive under ``out``
+    (by default ``digests/`` beside the warehouse)."""
+    out = out if out is not None else warehouse.parent / "digests"
     digest = digest_of(warehouse, period, top=top)
     folder = out / period.label
     texts: dict[str, str] = {}
