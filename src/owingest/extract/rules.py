@@ -217,7 +217,7 @@ def _model_end(text: str, end: int, versioned: bool, variants: frozenset[str]) -
 def find_mentions(text: str, g: Gazetteer) -> list[Mention]:
     """Every family mention in ``text``, in order, without overlaps."""
     found: list[Mention] = []
-    lower = text.lower()
+    lower = lowered(text)
     for family in g.families:
         for m in _matches(family, text, lower):
             name, version = family.render(m)
@@ -237,13 +237,20 @@ def find_mentions(text: str, g: Gazetteer) -> list[Mention]:
 _FOLDS_APART = re.compile("[\u0131\u017f]")
 
 
-def _matches(family: Family, text: str, lower: str) -> Iterator[re.Match[str]]:
+def lowered(text: str) -> str | None:
+    """``text`` in lowercase, character for character as IGNORECASE matches it; None when its
+    lowercase differs (a character that lowers to two, a dotless i, a long s)."""
+    lower = text.lower()
+    return lower if len(lower) == len(text) and not _FOLDS_APART.search(text) else None
+
+
+def _matches(family: Family, text: str, lower: str | None) -> Iterator[re.Match[str]]:
     """``family.pattern.finditer(text)``, found faster: a match holds the family's head, at
     most ``reach`` characters from its start, so only the places around each occurrence of
-    the head are tried (most texts name few families, and each a few times)."""
-    if len(family.head) < 2 or len(lower) != len(text) or _FOLDS_APART.search(text):
-        yield from family.pattern.finditer(text)    # no usable head, or a text whose lowercase
-        return                                      # differs from what IGNORECASE matches
+    the head in ``lower`` (``lowered(text)``) are tried: most texts name few families."""
+    if len(family.head) < 2 or lower is None:
+        yield from family.pattern.finditer(text)
+        return
     pos = 0
     while (at := lower.find(family.head, pos)) >= 0:
         for start in range(max(pos, at - family.reach), at + 1):
