@@ -96,7 +96,7 @@ def _timed(fn: Any, repeats: int) -> dict[str, Any]:
 
 def _breakdown(model: Any, rows: list[Any]) -> dict[str, float]:
     """Seconds per stage of one batch: building the frame, the shared feature step (of which
-    the character n-grams), and the two heads."""
+    the character n-grams of title and summary), and the three heads."""
     from owingest.classify.features import frame
 
     t = [time.perf_counter()]
@@ -105,13 +105,17 @@ def _breakdown(model: Any, rows: list[Any]) -> dict[str, float]:
     features = model.features.transform(x)
     t.append(time.perf_counter())
     model.topic_head.predict_proba(features)
+    model.relevance_head.predict_proba(features)
     model.phase_head.predict_proba(features)
     t.append(time.perf_counter())
-    dict(model.features.named_transformers_)["chars"].transform(x["text"])
+    parts = dict(model.features.named_transformers_)
+    parts["title_chars"].transform(x["title"])
+    parts["body_chars"].transform(x["body"])
     t.append(time.perf_counter())
     d = [round(b - a, 3) for a, b in itertools.pairwise(t)]
-    return {"frame_s": d[0], "features_s": d[1], "two_heads_s": d[2], "char_ngrams_s": d[3],
-            "mean_text_chars": round(sum(len(s) for s in x["text"]) / len(rows))}
+    chars = sum(len(a) + len(b) for a, b in zip(x["title"], x["body"], strict=True))
+    return {"frame_s": d[0], "features_s": d[1], "heads_s": d[2], "char_ngrams_s": d[3],
+            "mean_text_chars": round(chars / len(rows))}
 
 
 def _quality(clf: Any) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ import skops.io as sio
 
 from owingest.classify.features import compile_eras, era_hints, frame
 from owingest.classify.keyword import KeywordModel
-from owingest.classify.model import fit
+from owingest.classify.model import _gated, fit
 from owingest.classify.records import TOPICS, ClassifyInput, load_records
 from owingest.classify.registry import load_model, save_model
 from owingest.errors import ConfigError
@@ -77,6 +77,50 @@ def test_a_saved_model_loads_back_with_its_card(sample: list, tmp_path: Path) ->
     topic_probs = loaded.model.topic_model.predict_proba(frame(row))[0]
     assert [round(float(p), 4) for p in topic_probs] == [label.topic_probs[t] for t in TOPICS]
     assert loaded.model.phase_model.predict(frame(row))[0] == label.phase
+
+
+def test_the_relevance_head_gates_the_topics(sample: list) -> None:
+    model = fit(sample)
+    rows = [r.input for r in sample[:150]]
+    relevant = model.relevance_model.predict_proba(frame(rows))[:, 1] >= model.relevance_threshold
+    labels = model.predict(rows)
+    assert [label.relevant for label in labels] == list(relevant)
+    assert all(label.relevant == bool(label.topics) for label in labels)
+    assert {False, True} <= set(relevant)
+
+
+def test_a_relevant_item_gets_its_topics_or_else_the_one_nearest_its_threshold() -> None:
+    thresholds = [0.4, 0.3, 0.2]                       # release, infra, safety
+    assert _gated([0.5, 0.35, 0.1], thresholds, True) == ("release", "infra")
+    assert _gated([0.2, 0.27, 0.1], thresholds, True) == ("infra",)     # 0.27 / 0.3 is the nearest
+    assert _gated([0.9, 0.9, 0.9], thresholds, False) == ()
+
+
+def test_the_title_is_vectorized_apart_from_the_summary() -> None:
+    # a long scene-setting summary must not dilute the title's features
+    loaded = load_model()
+    summary = "Every few months the field moves again. " * 15
+    rows = [ClassifyInput(title="Welcome Gemma, Google's new open model"),
+            ClassifyInput(title="Welcome Gemma, Google's new open model", summary=summary)]
+    features = loaded.model.features
+    x = features.transform(frame(rows)).toarray()
+    for block in ("title_words", "title_chars"):
+        part = x[:, features.output_indices_[block]]
+        assert (part[0] == part[1]).all() and part[0].any()
+    body = x[:, features.output_indices_["body_words"]]
+    assert not body[0].any() and body[1].any()
+
+
+def test_a_model_file_of_an_older_format_asks_for_a_retrain(sample: list, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from owingest.classify import registry
+
+    monkeypatch.setattr(registry, "FORMAT", 2)
+    save_model(fit(sample), sample, tmp_path / "old.skops")
+    monkeypatch.undo()
+    with pytest.raises(ConfigError, match=r"model file format 2 is not the format this owingest reads "
+                                          r"\(3\): rebuild it with `owingest train`"):
+        load_model(tmp_path / "old.skops")
 
 
 def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:

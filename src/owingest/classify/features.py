@@ -1,6 +1,7 @@
 """Turn ``ClassifyInput`` rows into the columns the scikit-learn Pipeline reads.
 
-    text         title + the opening of the summary (char n-grams cost in proportion to length)
+    title        the title
+    body         the opening of the summary (char n-grams cost in proportion to length)
     meta         source kind, lab and tags as tokens ("kind_hf_models lab_deepseek tag_hub"),
                  and era hints: model families of each phase named in the text (``eras.yaml``)
     date_phase   the phase the calendar alone suggests, or "none" when there is no date
@@ -23,7 +24,7 @@ from owingest.errors import ConfigError
 
 __all__ = ["COLUMNS", "calendar_phase", "frame"]
 
-COLUMNS = ("text", "meta", "date_phase", "date_half")
+COLUMNS = ("title", "body", "meta", "date_phase", "date_half")
 SUMMARY_CHARS = 600
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -80,8 +81,7 @@ def _half(day: date | None) -> str:
     return f"{year}H{1 if day.month <= 6 else 2}"
 
 
-def _text(row: ClassifyInput) -> str:
-    text = f"{row.title} . {row.summary[:SUMMARY_CHARS]}"
+def _encodable(text: str) -> str:
     if text.isascii():
         return text
     # a lone surrogate (undecodable bytes kept by "surrogateescape") cannot be encoded: "?"
@@ -91,7 +91,8 @@ def _text(row: ClassifyInput) -> str:
 def frame(rows: Sequence[ClassifyInput], *, hide_dates: bool = False) -> pd.DataFrame:
     """The feature columns for ``rows``; ``hide_dates`` drops every date (as if none were known)."""
     return pd.DataFrame({
-        "text": [_text(r) for r in rows],
+        "title": [_encodable(r.title) for r in rows],
+        "body": [_encodable(r.summary[:SUMMARY_CHARS]) for r in rows],
         "meta": [_meta(r) for r in rows],
         "date_phase": [calendar_phase(None if hide_dates else r.published) for r in rows],
         "date_half": [_half(None if hide_dates else r.published) for r in rows],

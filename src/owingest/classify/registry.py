@@ -1,6 +1,6 @@
 """Versioned models: saved whole with skops, loaded only when owingest produced them.
 
-A model file holds the two pipelines, the thresholds, the label sets, the
+A model file holds the feature step, the topic, relevance and phase heads, the thresholds, the label sets, the
 scikit-learn version, the training-data hash, the parameters and the metrics.
 Its version id is derived from the training data, the parameters and the
 library versions, so the same data gives the same version. Loading never
@@ -29,7 +29,7 @@ from owingest.errors import ConfigError
 __all__ = ["DEFAULT_MODEL", "ModelFile", "data_hash", "default_model_path", "load_model", "save_model"]
 
 PRODUCER = "owingest"
-FORMAT = 2   # 2: one feature step shared by the topic and phase heads
+FORMAT = 3   # 2: one feature step shared by the heads; 3: title and summary apart, a relevance head
 DEFAULT_MODEL = "default_model.skops"
 #: skops trusts plain containers and numpy/scipy arrays by itself and lists every other type
 #: a file holds; of those, an owingest model holds scikit-learn classes only.
@@ -67,12 +67,14 @@ def save_model(model: TrainedModel, records: Sequence[LabeledRecord], path: Path
     version = model_version(dhash, model.params)
     card = {
         "producer": PRODUCER, "format": FORMAT, "version": version, "topics": list(TOPICS),
-        "phases": list(PHASES), "thresholds": model.thresholds, "params": model.params,
+        "phases": list(PHASES), "thresholds": model.thresholds,
+        "relevance_threshold": model.relevance_threshold, "params": model.params,
         "sklearn_version": sklearn.__version__, "data_hash": dhash, "n_train": len(records),
         "cv_metrics": model.cv_metrics, "metrics": metrics or {},
     }
     bundle = {"card_json": json.dumps(card, sort_keys=True), "features": model.features,
-              "topic_head": model.topic_head, "phase_head": model.phase_head}
+              "topic_head": model.topic_head, "relevance_head": model.relevance_head,
+              "phase_head": model.phase_head}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     sio.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
@@ -112,7 +114,9 @@ def load_model(path: Path | None = None) -> ModelFile:
                           f"owingest reads ({FORMAT}): rebuild it with `owingest train`")
     try:
         model = TrainedModel(features=bundle["features"], topic_head=bundle["topic_head"],
-                             phase_head=bundle["phase_head"], thresholds=list(card["thresholds"]),
+                             relevance_head=bundle["relevance_head"], phase_head=bundle["phase_head"],
+                             thresholds=list(card["thresholds"]),
+                             relevance_threshold=float(card["relevance_threshold"]),
                              params=card["params"], cv_metrics=card["cv_metrics"])
     except (KeyError, TypeError):
         raise ConfigError(f"{path}: refused: not a model file written by owingest") from None
