@@ -68,8 +68,8 @@ def test_a_saved_model_loads_back_with_its_card(sample: list, tmp_path: Path) ->
     loaded = load_model(tmp_path / "m.skops")
     assert loaded.version == saved.version
     assert loaded.card["producer"] == "owingest" and loaded.card["n_train"] == len(sample)
-    assert set(loaded.card) >= {"thresholds", "topics", "phases", "sklearn_version", "data_hash", "params",
-                                "cv_metrics"}
+    assert set(loaded.card) >= {"thresholds", "relevance_threshold", "topics", "phases", "sklearn_version",
+                                "data_hash", "eras_hash", "params", "cv_metrics"}
     row = [ClassifyInput(title="vLLM v0.8.0 adds Gemma 3 support", source_kind="feed")]
     assert loaded.model.predict(row) == saved.model.predict(row)
     # each head is also a plain scikit-learn Pipeline over the shared feature step
@@ -85,8 +85,17 @@ def test_the_relevance_head_gates_the_topics(sample: list) -> None:
     relevant = model.relevance_model.predict_proba(frame(rows))[:, 1] >= model.relevance_threshold
     labels = model.predict(rows)
     assert [label.relevant for label in labels] == list(relevant)
-    assert all(label.relevant == bool(label.topics) for label in labels)
+    assert [bool(label.topics) for label in labels] == list(relevant)
     assert {False, True} <= set(relevant)
+
+
+def test_training_without_enough_off_topic_records_is_refused_in_one_line(sample: list) -> None:
+    on_topic = [r for r in sample if r.topics]
+    with pytest.raises(ConfigError, match=r"^train: need at least 20 on-topic and 20 off-topic records .* got "
+                                          rf"{len(on_topic)} and 0$"):
+        fit(on_topic)
+    with pytest.raises(ConfigError, match="^train: need at least 50 labeled records, got 10$"):
+        fit(sample[:10])
 
 
 def test_a_relevant_item_gets_its_topics_or_else_the_one_nearest_its_threshold() -> None:
@@ -121,6 +130,24 @@ def test_a_model_file_of_an_older_format_asks_for_a_retrain(sample: list, tmp_pa
     with pytest.raises(ConfigError, match=r"model file format 2 is not the format this owingest reads "
                                           r"\(3\): rebuild it with `owingest train`"):
         load_model(tmp_path / "old.skops")
+
+
+def test_a_model_trained_with_other_era_hints_asks_for_a_retrain(sample: list, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from owingest.classify import registry
+
+    monkeypatch.setattr(registry, "_eras_hash", lambda: "0" * 16)
+    save_model(fit(sample), sample, tmp_path / "m.skops")
+    monkeypatch.undo()
+    with pytest.raises(ConfigError, match="trained with other era hints than this owingest's eras.yaml"):
+        load_model(tmp_path / "m.skops")
+
+
+def test_era_hints_match_whole_words_only() -> None:
+    assert era_hints("Bloomberg reports record quarter") == []
+    assert era_hints("RTX A1000 workstation review") == []
+    assert era_hints("BLOOMZ and Mixtral-8x7B") == ["era_baseline"]
+    assert era_hints("Fine-tune Qwen3 on an A100 with QLoRA") == ["era_frontier"]
 
 
 def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:

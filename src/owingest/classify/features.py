@@ -56,7 +56,7 @@ def compile_eras(data: dict[str, list[str]]) -> tuple[tuple[str, re.Pattern[str]
         upper = [str(p) for p in pats if re.search(r"(?<!\\)[A-Z]", str(p))]
         if upper:
             raise ConfigError(f"classify: eras.yaml: {phase}: write patterns in lowercase: {upper[0]!r}")
-    return tuple((phase, re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in pats) + r")"))
+    return tuple((phase, re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in pats) + r")(?!\w)"))
                  for phase, pats in data.items())
 
 

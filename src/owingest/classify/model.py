@@ -35,6 +35,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from owingest.classify.features import frame
 from owingest.classify.records import PHASES, TOPICS, ClassifyInput, LabeledRecord
+from owingest.errors import ConfigError
 from owingest.models import Classification
 
 __all__ = ["SEED", "TrainedModel", "fit"]
@@ -43,6 +44,7 @@ SEED = 20261130
 TOPIC_C = (2.0, 8.0, 32.0)
 PHASE_C = (1.0, 4.0, 16.0)
 FOLDS = 5
+MIN_PER_SIDE = 20   # on-topic and off-topic records each, so that every fold's calibration sees both
 
 
 def _hashed(**kwargs: Any) -> Pipeline:
@@ -204,7 +206,12 @@ def fit(records: Sequence[LabeledRecord], *, n_jobs: int = 2) -> TrainedModel:
     """Choose hyper-parameters by cross-validation, then fit both pipelines on all records.
     The result does not depend on ``n_jobs`` (every fold is seeded)."""
     if len(records) < 50:
-        raise ValueError(f"need at least 50 labeled records to train, got {len(records)}")
+        raise ConfigError(f"train: need at least 50 labeled records, got {len(records)}")
+    relevant = sum(1 for r in records if r.topics)
+    if min(relevant, len(records) - relevant) < MIN_PER_SIDE:
+        raise ConfigError(f"train: need at least {MIN_PER_SIDE} on-topic and {MIN_PER_SIDE} off-topic "
+                          f"records (the relevance head learns the difference), got {relevant} and "
+                          f"{len(records) - relevant}")
     cv = _cross_validate(records, n_jobs)
     topic_scores = {c: _best_thresholds(cv["y"], cv["topic_probs"][c]) for c in TOPIC_C}
     best_tc = max(TOPIC_C, key=lambda c: (topic_scores[c][1], -c))

@@ -53,9 +53,16 @@ def data_hash(records: Sequence[LabeledRecord]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
+def _eras_hash() -> str:
+    """The era hints are read at prediction time, so the patterns a model was trained with are
+    part of its identity."""
+    text = (resources.files("owingest.classify") / "eras.yaml").read_bytes()
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
 def model_version(data: str, params: dict[str, float]) -> str:
-    stamp = json.dumps({"data": data, "format": FORMAT, "params": params, "seed": SEED,
-                        "sklearn": sklearn.__version__},
+    stamp = json.dumps({"data": data, "eras": _eras_hash(), "format": FORMAT, "params": params,
+                        "seed": SEED, "sklearn": sklearn.__version__},
                        sort_keys=True)
     return "m" + hashlib.sha256(stamp.encode()).hexdigest()[:11]
 
@@ -69,7 +76,8 @@ def save_model(model: TrainedModel, records: Sequence[LabeledRecord], path: Path
         "producer": PRODUCER, "format": FORMAT, "version": version, "topics": list(TOPICS),
         "phases": list(PHASES), "thresholds": model.thresholds,
         "relevance_threshold": model.relevance_threshold, "params": model.params,
-        "sklearn_version": sklearn.__version__, "data_hash": dhash, "n_train": len(records),
+        "sklearn_version": sklearn.__version__, "data_hash": dhash, "eras_hash": _eras_hash(),
+        "n_train": len(records),
         "cv_metrics": model.cv_metrics, "metrics": metrics or {},
     }
     bundle = {"card_json": json.dumps(card, sort_keys=True), "features": model.features,
@@ -109,6 +117,9 @@ def load_model(path: Path | None = None) -> ModelFile:
             raise ValueError("producer")
     except (KeyError, TypeError, ValueError):
         raise ConfigError(f"{path}: refused: not a model file written by owingest") from None
+    if card.get("format") == FORMAT and card.get("eras_hash") != _eras_hash():
+        raise ConfigError(f"{path}: the model was trained with other era hints than this owingest's "
+                          f"eras.yaml: rebuild it with `owingest train`")
     if card.get("format") != FORMAT:
         raise ConfigError(f"{path}: model file format {card.get('format')} is not the format this "
                           f"owingest reads ({FORMAT}): rebuild it with `owingest train`")
