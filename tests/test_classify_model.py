@@ -136,7 +136,7 @@ def test_a_model_trained_with_other_era_hints_asks_for_a_retrain(sample: list, t
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from owingest.classify import registry
 
-    monkeypatch.setattr(registry, "_eras_hash", lambda: "0" * 16)
+    monkeypatch.setattr(registry, "eras_hash", lambda: "0" * 16)
     save_model(fit(sample), sample, tmp_path / "m.skops")
     monkeypatch.undo()
     with pytest.raises(ConfigError, match="trained with other era hints than this owingest's eras.yaml"):

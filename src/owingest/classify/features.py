@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -22,7 +23,7 @@ import yaml
 from owingest.classify.records import ClassifyInput
 from owingest.errors import ConfigError
 
-__all__ = ["COLUMNS", "calendar_phase", "frame"]
+__all__ = ["COLUMNS", "calendar_phase", "eras_hash", "frame"]
 
 COLUMNS = ("title", "body", "meta", "date_phase", "date_half")
 SUMMARY_CHARS = 600
@@ -43,11 +44,20 @@ def _token(prefix: str, value: str) -> str:
 
 
 @cache
+def _eras_text() -> str:
+    return (resources.files("owingest.classify") / "eras.yaml").read_text(encoding="utf-8")
+
+
+def eras_hash() -> str:
+    """A hash of the era hints in use: read at prediction time, they are part of a model's identity."""
+    return hashlib.sha256(_eras_text().encode("utf-8")).hexdigest()[:16]
+
+
+@cache
 def _eras() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """The patterns of ``eras.yaml``, matched against lowercased text (three times faster than
     IGNORECASE), so a pattern must be written in lowercase."""
-    return compile_eras(yaml.safe_load((resources.files("owingest.classify") / "eras.yaml")
-                                       .read_text(encoding="utf-8")))
+    return compile_eras(yaml.safe_load(_eras_text()))
 
 
 def compile_eras(data: dict[str, list[str]]) -> tuple[tuple[str, re.Pattern[str]], ...]:

@@ -1,6 +1,6 @@
 """The classifier: one scikit-learn Pipeline for topics, one for the phase, trained together.
 
-Both heads read one feature step (a ColumnTransformer over text, metadata and date),
+The heads read one feature step (a ColumnTransformer over text, metadata and date),
 computed once per batch: the character n-grams are most of the cost of a prediction.
 Topics are multi-label: one-vs-rest logistic regression with sigmoid-calibrated
 probabilities, and a per-label threshold chosen on out-of-fold predictions.
@@ -203,7 +203,7 @@ class TrainedModel:
 
 
 def fit(records: Sequence[LabeledRecord], *, n_jobs: int = 2) -> TrainedModel:
-    """Choose hyper-parameters by cross-validation, then fit both pipelines on all records.
+    """Choose hyper-parameters by cross-validation, then fit the heads on all records.
     The result does not depend on ``n_jobs`` (every fold is seeded)."""
     if len(records) < 50:
         raise ConfigError(f"train: need at least 50 labeled records, got {len(records)}")

@@ -1,9 +1,10 @@
 """Versioned models: saved whole with skops, loaded only when owingest produced them.
 
-A model file holds the feature step, the topic, relevance and phase heads, the thresholds, the label sets, the
-scikit-learn version, the training-data hash, the parameters and the metrics.
-Its version id is derived from the training data, the parameters and the
-library versions, so the same data gives the same version. Loading never
+A model file holds the feature step, the topic, relevance and phase heads, the
+thresholds, the label sets, the scikit-learn version, the training-data and
+era-hint hashes, the parameters and the metrics. Its version id is derived from
+the training data, the era hints, the parameters and the library versions, so
+the same data gives the same version. Loading never
 unpickles arbitrary objects: skops lists every type in the file, and a file
 with any type outside our allow-list, or without our producer mark, is refused.
 """
@@ -22,6 +23,7 @@ from typing import Any
 import sklearn
 import skops.io as sio
 
+from owingest.classify.features import eras_hash
 from owingest.classify.model import SEED, TrainedModel
 from owingest.classify.records import PHASES, TOPICS, LabeledRecord
 from owingest.errors import ConfigError
@@ -53,15 +55,8 @@ def data_hash(records: Sequence[LabeledRecord]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
-def _eras_hash() -> str:
-    """The era hints are read at prediction time, so the patterns a model was trained with are
-    part of its identity."""
-    text = (resources.files("owingest.classify") / "eras.yaml").read_bytes()
-    return hashlib.sha256(text).hexdigest()[:16]
-
-
 def model_version(data: str, params: dict[str, float]) -> str:
-    stamp = json.dumps({"data": data, "eras": _eras_hash(), "format": FORMAT, "params": params,
+    stamp = json.dumps({"data": data, "eras": eras_hash(), "format": FORMAT, "params": params,
                         "seed": SEED, "sklearn": sklearn.__version__},
                        sort_keys=True)
     return "m" + hashlib.sha256(stamp.encode()).hexdigest()[:11]
@@ -76,7 +71,7 @@ def save_model(model: TrainedModel, records: Sequence[LabeledRecord], path: Path
         "producer": PRODUCER, "format": FORMAT, "version": version, "topics": list(TOPICS),
         "phases": list(PHASES), "thresholds": model.thresholds,
         "relevance_threshold": model.relevance_threshold, "params": model.params,
-        "sklearn_version": sklearn.__version__, "data_hash": dhash, "eras_hash": _eras_hash(),
+        "sklearn_version": sklearn.__version__, "data_hash": dhash, "eras_hash": eras_hash(),
         "n_train": len(records),
         "cv_metrics": model.cv_metrics, "metrics": metrics or {},
     }
@@ -117,7 +112,7 @@ def load_model(path: Path | None = None) -> ModelFile:
             raise ValueError("producer")
     except (KeyError, TypeError, ValueError):
         raise ConfigError(f"{path}: refused: not a model file written by owingest") from None
-    if card.get("format") == FORMAT and card.get("eras_hash") != _eras_hash():
+    if card.get("format") == FORMAT and card.get("eras_hash") != eras_hash():
         raise ConfigError(f"{path}: the model was trained with other era hints than this owingest's "
                           f"eras.yaml: rebuild it with `owingest train`")
     if card.get("format") != FORMAT:
