@@ -41,7 +41,9 @@ from owingest.models import Classification
 __all__ = ["SEED", "TrainedModel", "fit"]
 
 SEED = 20261130
-TOPIC_C = (2.0, 8.0, 32.0)
+# Cross-validation on the training data: topic F1 rises up to C = 512 and is flat beyond it
+# (0.874 at 512, 0.875 at 8192); relevance peaks at 512; the phase at 16.
+TOPIC_C = (32.0, 128.0, 512.0)
 PHASE_C = (1.0, 4.0, 16.0)
 FOLDS = 5
 MIN_PER_SIDE = 20   # on-topic and off-topic records each, so that every fold's calibration sees both
@@ -70,8 +72,9 @@ def _features() -> ColumnTransformer:
 
 def _logistic(c: float) -> LogisticRegression:
     """The dual formulation: far fewer records than features, so it solves the same problem
-    four times faster than the primal."""
-    return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", dual=True,
+    four times faster than the primal. Weakly regularized fits need more than the default
+    100 passes to converge."""
+    return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000,
                               random_state=SEED)
 
 
