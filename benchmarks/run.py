@@ -44,7 +44,7 @@ def _busy_share(seconds: float = 0.5) -> float:
     return round((busy1 - busy0) / max(1e-9, total1 - total0), 3)
 
 
-def measure(name: str, quick: bool, tmp: Path) -> dict[str, Any]:
+def measure(name: str, quick: bool, tmp: Path, commit: str | None) -> dict[str, Any]:
     """Run ``benchmarks/NAME.py`` in a child process; its result plus the process's own figures."""
     out = tmp / f"{name}.json"
     background = _busy_share()
@@ -62,6 +62,7 @@ def measure(name: str, quick: bool, tmp: Path) -> dict[str, Any]:
                          "cpu_s": child["cpu_s"], "other_load_before": background,
                          "other_load_during_approx": round(other, 3)}
     result["measured_at"] = _now()
+    result["owingest_commit"] = commit
     result["quick"] = quick
     return result
 
@@ -85,7 +86,7 @@ def main() -> None:
     with common.workdir("suite") as tmp:
         for name in names:
             print(f"[{time.perf_counter() - start:6.1f} s] {name} ...", flush=True)
-            results[name] = measure(name, args.quick, tmp)
+            results[name] = measure(name, args.quick, tmp, machine.get("owingest_commit"))
             if "error" in results[name]:
                 print(f"    failed: {results[name]['error'][-800:]}", flush=True)
     total = round(time.perf_counter() - start, 1)
@@ -99,7 +100,7 @@ def main() -> None:
     rows = report.rows(results)
     print()
     print(report.text_table(rows))
-    (common.HERE / "results.md").write_text(report.markdown(rows, machine, total, args.quick, results) + "\n")
+    (common.HERE / "results.md").write_text(report.markdown(rows, machine, output["suite_wall_s"], args.quick, results) + "\n")
     print(f"\n{len(names)} benchmark(s) in {total} s; wrote {RESULTS.relative_to(common.ROOT)} "
           f"and benchmarks/results.md", flush=True)
 
