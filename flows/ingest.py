@@ -42,7 +42,7 @@ def _transient_only(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) 
         state.result(raise_on_failure=True, _sync=True)  # type: ignore[call-overload]
     except SourceStillFailing:
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 - any other failure is final: no retry
         return False
     return False
 

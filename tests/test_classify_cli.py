@@ -41,6 +41,15 @@ def test_classify_prints_labels_and_probabilities() -> None:
     assert "release" in result["topics"] and result["phase"] == "frontier" and result["relevant"]
 
 
+def test_classify_prints_one_line_for_the_topics_and_one_for_the_phase() -> None:
+    done = owingest("classify", "vLLM v0.8.5: Qwen3 support", "--source-kind", "feed", "--published", "2025-04-29")
+    assert done.returncode == 0, done.stderr
+    topics, phase, model = done.stdout.splitlines()
+    assert topics.startswith("topics: infra   (release 0.") and "safety 0." in topics
+    assert phase.startswith("phase:  frontier   (baseline 0.") and "frontier " in phase.split("(")[1]
+    assert model.startswith("model m")
+
+
 def test_classify_refuses_a_bad_date_in_one_line() -> None:
     done = owingest("classify", "x", "--published", "yesterday")
     assert done.returncode == 2
@@ -112,7 +121,7 @@ def test_human_labels_override_and_survive_reclassification(warehouse: Path, tmp
 def test_label_review_records_decisions_typed_at_the_prompt(warehouse: Path) -> None:
     # first item: "infra" then phase "scaling"; second: Enter (keep) then Enter (keep phase); then quit
     done = subprocess.run([str(OWINGEST), "label", "review", "--limit", "3", "--by", "bob",
-                           "--warehouse", str(warehouse)], input="infra\nscaling\n\n\nq\n",
+                           "--warehouse", str(warehouse)], check=False, input="infra\nscaling\n\n\nq\n",
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "recorded 2 decisions (by bob)" in done.stdout

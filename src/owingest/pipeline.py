@@ -179,7 +179,7 @@ async def collect_source(fetcher: Fetcher, parser: ParserPool, run: Run, source:
     source's own failures: an unexpected error in a parser is recorded like any other."""
     try:
         return await _collect(fetcher, parser, run, source, clock)
-    except Exception as err:  # isolation boundary: one broken source never stops the run
+    except Exception as err:  # noqa: BLE001 - isolation boundary: one broken source never stops the run
         now = clock()
         return SourceRun(source_id=source.id, url=source.url, started_at=now, finished_at=now,
                          status=None, not_modified=False, attempts=1,

@@ -16,9 +16,9 @@ def report_markdown(report: IngestReport) -> str:
     lines = [
         f"# owingest {report.mode} run `{report.run_id}`",
         "",
-        f"{len(report.sources)} sources, {len(report.failed)} failed, "
-        f"{sum(1 for s in report.sources if s.not_modified)} not modified; "
-        f"**{report.items_new} new items**, {report.items_updated} updated.",
+        (f"{len(report.sources)} sources, {len(report.failed)} failed, "
+         f"{sum(1 for s in report.sources if s.not_modified)} not modified; "
+         f"**{report.items_new} new items**, {report.items_updated} updated."),
         "",
         "| source | status | seen | new | updated | error / problems |",
         "|---|---|---:|---:|---:|---|",

@@ -113,8 +113,8 @@ def write_report(model: Predictor, records: Sequence[LabeledRecord], result: dic
              "| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
               for k, v in t["per_label"].items()]
-    lines += ["", "![release](confusion-release.png) ![infra](confusion-infra.png) "
-              "![safety](confusion-safety.png) ![phase](confusion-phase.png)", "",
+    lines += ["", ("![release](confusion-release.png) ![infra](confusion-infra.png) "
+                   "![safety](confusion-safety.png) ![phase](confusion-phase.png)"), "",
               f"## The {min(worst, len(errors))} worst errors", "",
               "| id | title | gold | predicted |", "|---|---|---|---|"]
     for _, r, p in errors[:worst]:

@@ -20,22 +20,22 @@ KEYWORD_VERSION = "keyword-1"
 _RULES = {
     "release": re.compile(
         r"\b(introduc\w*|releas\w*|launch\w*|announc\w*|open[- ]weights?|model card|weights|"
-        r"technical report|now available|checkpoints?|open[- ]sourc\w*)\b", re.I),
+        r"technical report|now available|checkpoints?|open[- ]sourc\w*)\b", re.IGNORECASE),
     "infra": re.compile(
         r"\b(vllm|sglang|llama\.cpp|ggml|gguf|ollama|tgi|text generation inference|transformers|peft|trl|"
         r"optimum|quantiz\w*|awq|gptq|fp8|int4|inference|serving|deploy\w*|endpoints?|fine-?tun\w*|lora|"
-        r"kernels?|gpus?|tpus?|throughput|latency|api pric\w*|hub)\b", re.I),
+        r"kernels?|gpus?|tpus?|throughput|latency|api pric\w*|hub)\b", re.IGNORECASE),
     "safety": re.compile(
         r"\b(safety|safe|red[- ]team\w*|jailbreak\w*|misuse|policy|regulat\w*|ai act|export controls?|"
-        r"watermark\w*|bias|ethic\w*|alignment|distillation attacks?|governance|risks?)\b", re.I),
+        r"watermark\w*|bias|ethic\w*|alignment|distillation attacks?|governance|risks?)\b", re.IGNORECASE),
 }
 _ERAS = (
     ("frontier", re.compile(r"\b(deepseek-?(v3|r1|v4)|qwen3|gpt-oss|llama 4|gemma [34]|magistral|devstral|"
-                            r"voxtral|kimi|minimax|glm-4\.5|reasoning|2025|2026)\b", re.I)),
+                            r"voxtral|kimi|minimax|glm-4\.5|reasoning|2025|2026)\b", re.IGNORECASE)),
     ("scaling", re.compile(r"\b(llama 3(\.[123])?|mixtral 8x22b|mistral large|qwen ?2(\.5)?|gemma 2?|"
-                           r"phi-3|2024)\b", re.I)),
+                           r"phi-3|2024)\b", re.IGNORECASE)),
     ("baseline", re.compile(r"\b(bloom|opt|llama 2|llama|falcon|mistral 7b|mixtral|gpt-2|gpt-3|bert|"
-                            r"2019|2020|2021|2022|2023)\b", re.I)),
+                            r"2019|2020|2021|2022|2023)\b", re.IGNORECASE)),
 )
 
 

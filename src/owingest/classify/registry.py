@@ -97,7 +97,7 @@ def load_model(path: Path | None = None) -> ModelFile:
         raise ConfigError(f"{path}: model file not found (run `owingest train`)")
     try:
         types = sio.get_untrusted_types(file=path)
-    except Exception as err:  # skops raises many types for a file that is not its own
+    except Exception as err:  # noqa: BLE001 - skops raises many types for a file that is not its own
         raise ConfigError(f"{path}: not an owingest model file ({type(err).__name__})") from None
     foreign = [t for t in types if not t.startswith(_ALLOWED)]
     if foreign:

@@ -120,9 +120,11 @@ def classify(title: Annotated[str, typer.Argument(help="The item's title.")],
     if as_json:
         typer.echo(json.dumps(result))
         return
-    out.print(f"topics: {', '.join(c.topics) or '(none: off-topic)'}   phase: {c.phase}", highlight=False)
-    out.print("  ".join(f"{k} {v:.2f}" for k, v in {**c.topic_probs, **c.phase_probs}.items()),
-              highlight=False)
+    def probs(p: dict[str, float]) -> str:
+        return "  ".join(f"{k} {v:.2f}" for k, v in p.items())
+
+    out.print(f"topics: {', '.join(c.topics) or '(none: off-topic)'}   ({probs(c.topic_probs)})", highlight=False)
+    out.print(f"phase:  {c.phase}   ({probs(c.phase_probs)})", highlight=False)
     out.print(f"model {c.model_version}", highlight=False)
 
 
