@@ -73,6 +73,20 @@ def test_evaluate_prints_the_documented_json_and_writes_a_report(tmp_path: Path)
     assert names == {"report.md", "confusion-release.png", "confusion-infra.png", "confusion-safety.png",
                      "confusion-phase.png"}
     assert (tmp_path / "report" / "confusion-phase.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "| figure | value | 95% interval (bootstrap) |" in report
+    assert "| relevance F1 | " in report and "## The " in report
+
+
+def test_evaluate_prints_a_table_with_intervals(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in GOLD))
+    done = owingest("evaluate", "--gold", str(gold))
+    assert done.returncode == 0, done.stderr
+    assert "95% interval" in done.stdout
+    rows = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if line.count("│") == 4}
+    assert {"topic micro-F1", "relevance F1", "phase accuracy, dates hidden", "safety F1"} <= set(rows)
+    assert "–" in rows["topic micro-F1"] and "–" not in rows["safety F1"]
 
 
 def test_evaluate_runs_the_keyword_baseline_too(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ OWINGEST = Path(sys.executable).with_name("owingest")
 
 def owingest(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([str(OWINGEST), *args], check=False, cwd=cwd, capture_output=True, text=True, env=full_env,
-                          timeout=120)
+    return subprocess.run([str(OWINGEST), *args], check=False, cwd=cwd, capture_output=True, text=True,
+                          env=full_env, timeout=120)
 
 
 def test_sources_check_prints_the_table() -> None:

@@ -69,30 +69,32 @@ def evaluate(gold: Annotated[list[Path], typer.Option("--gold", help="LABELS.md-
     Example: owingest evaluate --gold ../shared/corpus/hf-blog.jsonl --json
     """
     from owingest.classify.classifier import load_classifier
-    from owingest.classify.evaluate import evaluate as run_evaluation
-    from owingest.classify.evaluate import write_report
+    from owingest.classify.evaluate import figures, headline_values, intervals, score, write_report
     from owingest.classify.records import load_records
 
     records = guard(lambda: load_records(gold, _source_map(sources)))
     if not records:
         raise fail("no labeled records in " + ", ".join(map(str, gold)))
     classifier = guard(lambda: load_classifier(model))
-    result = run_evaluation(classifier, records)
+    scored = score(classifier, records)
+    result = figures(scored)
     if report is not None:
-        write_report(classifier, records, result, report, name=f"{classifier.version} on "
+        write_report(scored, result, report, name=f"{classifier.version} on "
                      + ", ".join(p.name for p in gold))
     if as_json:
         typer.echo(json.dumps(result))
         return
-    t, r, p = result["topics"], result["relevance"], result["phase"]
+    bounds = intervals(scored)
     table = Table(title=f"{classifier.version} on {result['n']} records", title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for name, value in (("topic micro-F1", t["micro_f1"]), ("topic macro-F1", t["macro_f1"]),
-                        *((f"  {k} F1", v["f1"]) for k, v in t["per_label"].items()),
-                        ("relevance F1", r["f1"]), ("phase accuracy", p["accuracy"]),
-                        ("phase accuracy, dates hidden", p["accuracy_no_date"])):
-        table.add_row(name, f"{value:.3f}")
+    table.add_column("95% interval", justify="right")
+    per_label = {f"  {k} F1": v["f1"] for k, v in result["topics"]["per_label"].items()}
+    for name, value in headline_values(result).items():
+        table.add_row(name, f"{value:.3f}", f"{bounds[name][0]:.3f}–{bounds[name][1]:.3f}")
+        if name == "topic macro-F1":
+            for label, f1 in per_label.items():
+                table.add_row(label, f"{f1:.3f}", "")
     out.print(table)
 
 
