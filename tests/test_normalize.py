@@ -69,6 +69,18 @@ def test_html_to_text_drops_markup_scripts_and_entities() -> None:
     assert html_to_text(None) == ""
 
 
+def test_quoted_tokens_are_kept_harmless_and_escaped_markup_is_dropped() -> None:
+    # an article quoting a reasoning model's tokens keeps them, with angle quotation marks
+    assert (html_to_text("<p>the reasoning sits inside <code>&lt;think&gt;</code> tags</p>")
+            == "the reasoning sits inside \u2039think\u203a tags")
+    assert html_to_text("&lt;tool_call&gt;{}&lt;/tool_call&gt;") == "\u2039tool_call\u203a{}\u2039/tool_call\u203a"
+    # HTML that a feed escaped twice is markup, dropped as before
+    assert html_to_text("&lt;p&gt;Qwen3 is &lt;b&gt;out&lt;/b&gt;&lt;/p&gt;") == "Qwen3 is out"
+    assert html_to_text("&lt;script&gt;alert(1)&lt;/script&gt;") == "alert(1)"
+    # a quoted tag that swallows a real one neutralizes both, and the text after it stays
+    assert html_to_text("a &lt;foo &lt;script&gt; b") == "a \u2039foo \u2039script\u203a b"
+
+
 def test_item_id_prefers_url_then_guid_then_text() -> None:
     assert item_id("https://a.org/x", "g1", "s1", "t", "x") == item_id("https://a.org/x", "g2", "s2", "u", "y")
     assert item_id(None, "g1", "s1", "t", "x") != item_id(None, "g1", "s2", "t", "x")

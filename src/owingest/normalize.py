@@ -47,6 +47,28 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # "<" then a letter, "/", "!" or "?", up to the next ">" or the end. Text that *decodes* to
 # markup ("&lt;script&gt;") is still markup to whoever renders the text without escaping it.
 _TAG_LIKE = re.compile(r"<[A-Za-z!/?][^>]*(?:>|\Z)")
+_TAG_NAME = re.compile(r"</?([A-Za-z][\w:.-]*)")
+# The elements of HTML (current and obsolete) and the roots of SVG and MathML: a tag-like
+# text naming one is markup (a feed that escaped its HTML twice) and is dropped. Any other
+# name is something an article quotes (``<think>``, ``<tool_call>``): it is kept, with angle
+# quotation marks instead of "<" and ">", so that no renderer can read it as a tag.
+_HTML_ELEMENTS = frozenset((
+    "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio", "b", "base",
+    "basefont", "bdi", "bdo", "bgsound", "big", "blink", "blockquote", "body", "br", "button",
+    "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data", "datalist", "dd",
+    "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset",
+    "figcaption", "figure", "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4",
+    "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "image", "img", "input",
+    "ins", "isindex", "kbd", "keygen", "label", "legend", "li", "link", "listing", "main", "map",
+    "mark", "marquee", "math", "menu", "menuitem", "meta", "meter", "nav", "nobr", "noembed",
+    "noframes", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param",
+    "picture", "plaintext", "pre", "progress", "q", "rb", "rp", "rt", "rtc", "ruby", "s", "samp",
+    "script", "search", "section", "select", "slot", "small", "source", "spacer", "span",
+    "strike", "strong", "style", "sub", "summary", "sup", "svg", "table", "tbody", "td",
+    "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u",
+    "ul", "var", "video", "wbr", "xmp",
+))
+_ANGLE_QUOTES = str.maketrans("<>", "\u2039\u203a")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SUMMARY_LIMIT = 4000
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -109,13 +131,23 @@ def pick_published(candidates: Iterable[DateCandidate], now: datetime) -> DateCa
     return None
 
 
+def _untag(match: re.Match[str]) -> str:
+    """A tag-like text: dropped when it names HTML markup, kept as ``‹name›`` otherwise."""
+    found = match.group(0)
+    name = _TAG_NAME.match(found)
+    if name is None or name.group(1).lower() in _HTML_ELEMENTS:
+        return " "
+    return found.translate(_ANGLE_QUOTES)
+
+
 def clean_text(text: str) -> str:
-    """One line of plain text: control characters and anything an HTML parser would read as
-    a tag dropped (repeatedly: removing ``<a>`` from ``<<a>b>`` makes a new one), runs of
-    white space made one space."""
+    """One line of plain text: control characters dropped, and anything an HTML parser would
+    read as a tag made harmless (repeatedly: removing ``<a>`` from ``<<a>b>`` makes a new one):
+    HTML markup dropped, a quoted ``<think>`` kept as ``‹think›``; runs of white space made
+    one space."""
     text = _CONTROL.sub("", text)
     while True:
-        stripped = _TAG_LIKE.sub(" ", text)
+        stripped = _TAG_LIKE.sub(_untag, text)
         if stripped == text:
             return _SPACE.sub(" ", text).strip()
         text = stripped
