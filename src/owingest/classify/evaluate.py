@@ -22,8 +22,12 @@ from owingest.models import Classification
 __all__ = ["HEADLINE", "Predictor", "Scored", "evaluate", "figures", "headline_values", "intervals", "score",
            "write_report"]
 
-HEADLINE = ("topic micro-F1", "topic macro-F1", "relevance F1", "phase accuracy",
-            "phase accuracy, dates hidden")
+# The five headline figures: their names, and where each sits in the evaluation object.
+_HEADLINE_PATHS = {"topic micro-F1": ("topics", "micro_f1"), "topic macro-F1": ("topics", "macro_f1"),
+                   "relevance F1": ("relevance", "f1"), "phase accuracy": ("phase", "accuracy"),
+                   "phase accuracy, dates hidden": ("phase", "accuracy_no_date")}
+HEADLINE = tuple(_HEADLINE_PATHS)
+_CHUNK = 100   # resampling rounds computed at once: memory is rounds x items x labels
 
 
 class Predictor(Protocol):
@@ -99,7 +103,8 @@ def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
 
 
 def _headline(s: Scored, idx: np.ndarray) -> np.ndarray:
-    """The five headline figures on each row of resampled indices ``idx`` (rounds, n)."""
+    """The five headline figures (in ``HEADLINE`` order) on each row of resampled indices
+    ``idx`` (rounds, n)."""
     g, p = s.gold[idx].astype(bool), s.pred[idx].astype(bool)           # (rounds, n, topics)
     tp, fp, fn = (g & p).sum(axis=1), (~g & p).sum(axis=1), (g & ~p).sum(axis=1)
     micro = _f1(tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1))
@@ -117,16 +122,16 @@ def intervals(s: Scored, *, rounds: int = 2000, seed: int = 20261130) -> dict[st
     n = len(s.records)
     if n == 0:
         return {}
-    idx = np.random.default_rng(seed).integers(0, n, size=(rounds, n))
-    low, high = np.percentile(_headline(s, idx), [2.5, 97.5], axis=0)
+    rng = np.random.default_rng(seed)
+    done = [_headline(s, rng.integers(0, n, size=(min(_CHUNK, rounds - start), n)))
+            for start in range(0, rounds, _CHUNK)]
+    low, high = np.percentile(np.concatenate(done), [2.5, 97.5], axis=0)
     return {name: (_r(lo), _r(hi)) for name, lo, hi in zip(HEADLINE, low, high, strict=True)}
 
 
 def headline_values(result: dict[str, Any]) -> dict[str, float]:
     """The headline figures of an evaluation object, by name."""
-    return {"topic micro-F1": result["topics"]["micro_f1"], "topic macro-F1": result["topics"]["macro_f1"],
-            "relevance F1": result["relevance"]["f1"], "phase accuracy": result["phase"]["accuracy"],
-            "phase accuracy, dates hidden": result["phase"]["accuracy_no_date"]}
+    return {name: result[part][key] for name, (part, key) in _HEADLINE_PATHS.items()}
 
 
 def _confusion_png(path: Path, title: str, labels: Sequence[str], gold: Sequence[str], pred: Sequence[str]) -> None:
