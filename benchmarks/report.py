@@ -253,21 +253,24 @@ def text_table(table: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def markdown(table: list[Row], machine: dict[str, Any], suite_wall_s: float | None, quick: bool,
+def markdown(table: list[Row], machine: dict[str, Any], suite_wall_s: float | None,
              results: dict[str, Any]) -> str:
     """The results table, under a line naming the machine, the libraries and the commit each
-    benchmark was measured at (a benchmark re-run alone with --only keeps its own)."""
+    benchmark was measured at, "+dirty" when src/ or flows/ had uncommitted changes, and
+    whether with --quick (a benchmark re-run alone with --only keeps its own)."""
     libs = ", ".join(f"{k} {v}" for k, v in machine["libraries"].items() if v)
     load = ", ".join(f"{name} {_get(r, 'process.other_load_during_approx')}" for name, r in results.items()
                      if _get(r, "process.other_load_during_approx") is not None)
-    by_commit: dict[str, list[str]] = {}
+    by_run: dict[str, list[str]] = {}
     for name, r in results.items():
-        by_commit.setdefault(r.get("owingest_commit") or "an unrecorded commit", []).append(name)
-    at = (f"owingest {next(iter(by_commit))}" if len(by_commit) == 1 else
-          "owingest " + "; ".join(f"{', '.join(names)} at {c}" for c, names in by_commit.items()))
-    head = (f"Measured {'with --quick ' if quick else ''}on {machine['cores']} cores ({machine['cpu']}), "
+        at = r.get("owingest_commit") or "commit not recorded"
+        by_run.setdefault(at + (" with --quick" if r.get("quick") else ""), []).append(name)
+    at = (f"owingest {next(iter(by_run))}" if len(by_run) == 1 else
+          "owingest " + "; ".join(f"{', '.join(names)} at {c}" for c, names in by_run.items()))
+    wall = f"Wall time of the last full suite run {suite_wall_s} s. " if suite_wall_s is not None else ""
+    head = (f"Measured on {machine['cores']} cores ({machine['cpu']}), "
             f"{machine['memory_gib']} GiB, Python {machine['python']}; {libs}; {at}. "
-            f"Wall time of the last full suite run {suite_wall_s} s. Other load on the machine "
+            f"{wall}Other load on the machine "
             f"while each benchmark ran (share of all cores, approximate): {load}.\n\n")
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table]

@@ -81,12 +81,15 @@ def main() -> None:
     start = time.perf_counter()
     machine = common.machine()
     machine["loadavg_at_start"] = [round(x, 2) for x in os.getloadavg()]
+    stamp = machine.get("owingest_commit")
+    if stamp and machine.get("src_uncommitted_changes"):
+        stamp += "+dirty"   # uncommitted changes in src/ or flows/
     previous = json.loads(RESULTS.read_text()) if args.only and RESULTS.exists() else {}
     results: dict[str, Any] = dict(previous.get("benchmarks", {}))
     with common.workdir("suite") as tmp:
         for name in names:
             print(f"[{time.perf_counter() - start:6.1f} s] {name} ...", flush=True)
-            results[name] = measure(name, args.quick, tmp, machine.get("owingest_commit"))
+            results[name] = measure(name, args.quick, tmp, stamp)
             if "error" in results[name]:
                 print(f"    failed: {results[name]['error'][-800:]}", flush=True)
     total = round(time.perf_counter() - start, 1)
@@ -100,7 +103,8 @@ def main() -> None:
     rows = report.rows(results)
     print()
     print(report.text_table(rows))
-    (common.HERE / "results.md").write_text(report.markdown(rows, machine, output["suite_wall_s"], args.quick, results) + "\n")
+    markdown = report.markdown(rows, machine, output["suite_wall_s"], results)
+    (common.HERE / "results.md").write_text(markdown + "\n")
     print(f"\n{len(names)} benchmark(s) in {total} s; wrote {RESULTS.relative_to(common.ROOT)} "
           f"and benchmarks/results.md", flush=True)
 
