@@ -42,7 +42,8 @@ __all__ = ["SEED", "TrainedModel", "fit"]
 
 SEED = 20261130
 # Cross-validation on the training data: topic F1 rises up to C = 512 and is flat beyond it
-# (0.874 at 512, 0.875 at 8192); relevance peaks at 512; the phase at 16.
+# (0.874 at 512, 0.875 at 8192); relevance peaks at 512; the phase at 16 (a grid of 4-64 picks
+# 16 too, but adds 18 s to training, which must stay under a minute).
 TOPIC_C = (32.0, 128.0, 512.0)
 PHASE_C = (1.0, 4.0, 16.0)
 FOLDS = 5
