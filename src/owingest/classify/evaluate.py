@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
+from owingest.classify.model import SEED
 from owingest.classify.records import PHASES, TOPICS, ClassifyInput, LabeledRecord
 from owingest.models import Classification
 
@@ -116,7 +117,7 @@ def _headline(s: Scored, idx: np.ndarray) -> np.ndarray:
     return np.stack([micro, macro, relevance, phase, undated], axis=1)
 
 
-def intervals(s: Scored, *, rounds: int = 2000, seed: int = 20261130) -> dict[str, tuple[float, float]]:
+def intervals(s: Scored, *, rounds: int = 2000, seed: int = SEED) -> dict[str, tuple[float, float]]:
     """Percentile bootstrap 95% intervals of the headline figures (items resampled with
     replacement; fixed seed, so the same predictions give the same intervals)."""
     n = len(s.records)
@@ -158,7 +159,8 @@ def _confusion_png(path: Path, title: str, labels: Sequence[str], gold: Sequence
     plt.close(fig)
 
 
-def write_report(s: Scored, result: dict[str, Any], out: Path, *, name: str, worst: int = 25) -> Path:
+def write_report(s: Scored, result: dict[str, Any], bounds: dict[str, tuple[float, float]], out: Path, *,
+                 name: str, worst: int = 25) -> Path:
     """A Markdown report: the figures with their 95% intervals, confusion matrices (PNG) and
     the worst errors."""
     out.mkdir(parents=True, exist_ok=True)
@@ -177,7 +179,6 @@ def write_report(s: Scored, result: dict[str, Any], out: Path, *, name: str, wor
             errors.append((cost, r, p))
     errors.sort(key=lambda e: -e[0])
     t = result["topics"]
-    bounds = intervals(s)
     lines = [f"# Evaluation of {name}", "", f"{result['n']} records.", "",
              "| figure | value | 95% interval (bootstrap) |", "|---|---:|---:|"]
     lines += [f"| {k} | {v:.3f} | {bounds[k][0]:.3f}–{bounds[k][1]:.3f} |"

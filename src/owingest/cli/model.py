@@ -78,13 +78,13 @@ def evaluate(gold: Annotated[list[Path], typer.Option("--gold", help="LABELS.md-
     classifier = guard(lambda: load_classifier(model))
     scored = score(classifier, records)
     result = figures(scored)
+    bounds = intervals(scored) if report is not None or not as_json else {}
     if report is not None:
-        write_report(scored, result, report, name=f"{classifier.version} on "
+        write_report(scored, result, bounds, report, name=f"{classifier.version} on "
                      + ", ".join(p.name for p in gold))
     if as_json:
         typer.echo(json.dumps(result))
         return
-    bounds = intervals(scored)
     table = Table(title=f"{classifier.version} on {result['n']} records", title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
